@@ -1,0 +1,6 @@
+/** The FastCGI 1.0 codec: bytes in, records out, records in, bytes out. No I/O. */
+export * from './constants.js';
+export * from './errors.js';
+export * from './pairs.js';
+export * from './reader.js';
+export * from './records.js';

@@ -1,0 +1,176 @@
+import { FastCGIProtocolError } from './errors.js';
+
+/** A name-value pair. Names are ASCII in practice; values are bytes (a string is sent as UTF-8). */
+export type Pair = readonly [name: string, value: string | Uint8Array];
+/** A decoded pair: the value stays bytes until someone needs it as text. */
+export type DecodedPair = readonly [name: string, value: Uint8Array];
+
+const utf8 = new TextEncoder();
+
+/** Bytes → string, one char per byte (ISO-8859-1); what HTTP does with header bytes. */
+export function latin1(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 4096) {
+    out += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
+  }
+  return out;
+}
+
+/** String → bytes, one byte per char; chars above U+00FF cannot be names and throw. */
+export function latin1Bytes(text: string): Uint8Array {
+  const out = new Uint8Array(text.length);
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 0xff) throw new RangeError(`name ${JSON.stringify(text)} is not ISO-8859-1`);
+    out[i] = code;
+  }
+  return out;
+}
+
+function lengthSize(length: number): number {
+  return length < 128 ? 1 : 4;
+}
+
+function writeLength(target: Uint8Array, offset: number, length: number): number {
+  if (length < 128) {
+    target[offset] = length;
+    return offset + 1;
+  }
+  if (length > 0x7fffffff) throw new RangeError(`name-value length ${length} exceeds 2^31-1`);
+  target[offset] = (length >>> 24) | 0x80;
+  target[offset + 1] = (length >>> 16) & 0xff;
+  target[offset + 2] = (length >>> 8) & 0xff;
+  target[offset + 3] = length & 0xff;
+  return offset + 4;
+}
+
+/** The body of a name-value pair stream (spec §3.4). */
+export function encodePairs(pairs: Iterable<Pair>): Uint8Array {
+  const encoded: Array<[Uint8Array, Uint8Array]> = [];
+  let size = 0;
+  for (const [name, value] of pairs) {
+    const n = latin1Bytes(name);
+    const v = typeof value === 'string' ? utf8.encode(value) : value;
+    encoded.push([n, v]);
+    size += lengthSize(n.length) + lengthSize(v.length) + n.length + v.length;
+  }
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const [n, v] of encoded) {
+    offset = writeLength(out, offset, n.length);
+    offset = writeLength(out, offset, v.length);
+    out.set(n, offset);
+    offset += n.length;
+    out.set(v, offset);
+    offset += v.length;
+  }
+  return out;
+}
+
+/**
+ * Decodes a name-value stream fed in arbitrary pieces: a pair may straddle records and chunks.
+ * Complete pairs found inside one piece are views into it; only a straddling pair is copied.
+ */
+export class PairDecoder {
+  #pending: Uint8Array[] = [];
+  #pendingBytes = 0;
+  #total = 0;
+
+  /** @param maxBytes the most stream bytes accepted before it is treated as an attack. */
+  constructor(private readonly maxBytes = Number.POSITIVE_INFINITY) {}
+
+  /** Feeds the next piece; returns the pairs it completes. */
+  push(piece: Uint8Array): DecodedPair[] {
+    this.#total += piece.length;
+    if (this.#total > this.maxBytes) {
+      throw new FastCGIProtocolError(`name-value stream exceeds the limit of ${this.maxBytes} bytes`);
+    }
+    const out: DecodedPair[] = [];
+    let buffer = piece;
+    if (this.#pendingBytes > 0) {
+      this.#pending.push(piece);
+      this.#pendingBytes += piece.length;
+      const needed = neededBytes(this.#pending);
+      if (needed === undefined || this.#pendingBytes < needed) return out;
+      buffer = concat(this.#pending, this.#pendingBytes);
+      this.#pending = [];
+      this.#pendingBytes = 0;
+    }
+    let offset = 0;
+    for (;;) {
+      const pair = readPair(buffer, offset);
+      if (pair === undefined) break;
+      out.push(pair.pair);
+      offset = pair.next;
+    }
+    if (offset < buffer.length) {
+      const rest = buffer.subarray(offset);
+      this.#pending.push(rest);
+      this.#pendingBytes = rest.length;
+    }
+    return out;
+  }
+
+  /** Ends the stream; a half pair left over is a protocol error. */
+  end(): void {
+    if (this.#pendingBytes > 0) {
+      throw new FastCGIProtocolError(`name-value stream ends inside a pair (${this.#pendingBytes} bytes left)`);
+    }
+  }
+}
+
+/** Decodes a whole name-value body at once (GET_VALUES and friends). */
+export function decodePairs(body: Uint8Array): DecodedPair[] {
+  const decoder = new PairDecoder();
+  const pairs = decoder.push(body);
+  decoder.end();
+  return pairs;
+}
+
+function readLength(buffer: Uint8Array, offset: number): [length: number, next: number] | undefined {
+  if (offset >= buffer.length) return undefined;
+  const b0 = buffer[offset]!;
+  if (b0 < 128) return [b0, offset + 1];
+  if (offset + 4 > buffer.length) return undefined;
+  const length = ((b0 & 0x7f) << 24) | (buffer[offset + 1]! << 16) | (buffer[offset + 2]! << 8) | buffer[offset + 3]!;
+  return [length, offset + 4];
+}
+
+function readPair(buffer: Uint8Array, offset: number): { pair: DecodedPair; next: number } | undefined {
+  const nameLength = readLength(buffer, offset);
+  if (nameLength === undefined) return undefined;
+  const valueLength = readLength(buffer, nameLength[1]);
+  if (valueLength === undefined) return undefined;
+  const nameStart = valueLength[1];
+  const valueStart = nameStart + nameLength[0];
+  const end = valueStart + valueLength[0];
+  if (end > buffer.length) return undefined;
+  return { pair: [latin1(buffer.subarray(nameStart, valueStart)), buffer.subarray(valueStart, end)], next: end };
+}
+
+/** How many bytes the pending pair needs in all, once its two lengths are readable. */
+function neededBytes(pieces: Uint8Array[]): number | undefined {
+  const head = new Uint8Array(8);
+  let filled = 0;
+  for (const piece of pieces) {
+    const take = Math.min(piece.length, 8 - filled);
+    head.set(piece.subarray(0, take), filled);
+    filled += take;
+    if (filled === 8) break;
+  }
+  const name = readLength(head.subarray(0, filled), 0);
+  if (name === undefined) return undefined;
+  const value = readLength(head.subarray(0, filled), name[1]);
+  if (value === undefined) return undefined;
+  return value[1] + name[0] + value[0];
+}
+
+function concat(pieces: Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.length;
+  }
+  return out;
+}
