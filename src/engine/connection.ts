@@ -1,0 +1,279 @@
+import {
+  FastCGIProtocolError,
+  MAX_CONNS,
+  MAX_REQS,
+  MPXS_CONNS,
+  ProtocolStatus,
+  RecordReader,
+  RecordType,
+  Role,
+  decodeBeginRequest,
+  decodePairs,
+  encodeEndRequest,
+  encodeUnknownType,
+  encodeValues,
+  type RecordHandler,
+} from '../protocol/index.js';
+import type { FastCGIRole } from '../types.js';
+import { InputStream, type FlowControl } from './input-stream.js';
+import { RequestSlots, type EngineLimits } from './limits.js';
+import { FastCGIRequest, type RequestHost } from './request.js';
+import type { Transport } from './transport.js';
+
+export interface ConnectionOptions {
+  /** Called once per request, when its PARAMS stream is complete. Must not throw. */
+  onRequest(request: FastCGIRequest): void;
+  /** A protocol violation; the connection is closed right after. */
+  onError?(error: FastCGIProtocolError): void;
+  /** The transport is closed or closing; no more output will be taken. */
+  onClose?(): void;
+  limits: EngineLimits;
+  /** Concurrency shared by every connection of one application (FCGI_MAX_REQS). */
+  slots: RequestSlots;
+}
+
+const ROLES: Record<number, FastCGIRole | undefined> = {
+  [Role.RESPONDER]: 'responder',
+  [Role.AUTHORIZER]: 'authorizer',
+  [Role.FILTER]: 'filter',
+};
+
+/** The peer closed the connection; every request still on it is aborted with this reason. */
+export function connectionLost(): DOMException {
+  return new DOMException('The FastCGI connection was closed by the web server', 'AbortError');
+}
+
+/**
+ * One FastCGI connection: decodes records, runs the request lifecycle (many requests at once),
+ * answers management records and enforces the limits. Fed bytes; writes through a Transport.
+ */
+export class Connection implements RecordHandler, FlowControl, RequestHost {
+  readonly #transport: Transport;
+  readonly #options: ConnectionOptions;
+  readonly #reader = new RecordReader(this);
+  readonly #requests = new Map<number, FastCGIRequest>();
+  readonly #held = new Set<InputStream>();
+  #waiters: Array<() => void> = [];
+  #blocked = false;
+  #paused = false;
+  /** No new requests: close once the last one ends. */
+  #draining = false;
+  #closed = false;
+
+  constructor(transport: Transport, options: ConnectionOptions) {
+    this.#transport = transport;
+    this.#options = options;
+  }
+
+  /** Requests begun and not yet ended. */
+  get activeRequests(): number {
+    return this.#requests.size;
+  }
+
+  get isClosed(): boolean {
+    return this.#closed;
+  }
+
+  /** Feeds bytes read from the transport. */
+  receive(chunk: Uint8Array): void {
+    if (this.#closed) return;
+    try {
+      this.#reader.push(chunk);
+    } catch (error) {
+      if (!(error instanceof FastCGIProtocolError)) throw error;
+      this.#violation(error);
+    }
+  }
+
+  /** The transport took everything: writers may go on. */
+  drained(): void {
+    this.#blocked = false;
+    this.#wakeWriters();
+    this.#updateFlow();
+  }
+
+  /**
+   * The transport is gone (peer closed, reset, or we closed it). Aborts what is still running.
+   * `truncated` is reported when the peer stopped in the middle of a record.
+   */
+  closed(): void {
+    if (this.#closed) return;
+    if (!this.#reader.idle) {
+      this.#options.onError?.(new FastCGIProtocolError('connection closed in the middle of a record'));
+    }
+    this.#close();
+    const reason = connectionLost();
+    for (const request of [...this.#requests.values()]) request.abort(reason, false);
+  }
+
+  /** Graceful: take no new requests, close when the active ones have ended. */
+  drain(): void {
+    this.#draining = true;
+    if (this.#requests.size === 0) this.#end();
+  }
+
+  /** Forced: abort every active request (sending END_REQUEST), then close. */
+  abortAll(reason: unknown): void {
+    for (const request of [...this.#requests.values()]) request.abort(reason, true);
+    this.#end();
+  }
+
+  // RecordHandler
+
+  record(type: number, requestId: number, content: Uint8Array): void {
+    if (requestId === 0) {
+      this.#management(type, content);
+      return;
+    }
+    if (type === RecordType.BEGIN_REQUEST) this.#begin(requestId, content);
+    else if (type === RecordType.ABORT_REQUEST) {
+      this.#requests.get(requestId)?.abort(
+        new DOMException('The web server aborted the FastCGI request', 'AbortError'),
+        true,
+      );
+    }
+    // Anything else for a request id is either for an inactive id or not ours to receive: ignored.
+  }
+
+  streamData(type: number, requestId: number, data: Uint8Array): void {
+    const request = this.#requests.get(requestId);
+    if (request === undefined) return;
+    if (type === RecordType.STDIN) request.stdin.push(data);
+    else if (type === RecordType.PARAMS) request.pushParams(data);
+    else if (type === RecordType.DATA) request.data?.push(data);
+  }
+
+  streamEnd(type: number, requestId: number): void {
+    const request = this.#requests.get(requestId);
+    if (request === undefined) return;
+    if (type === RecordType.STDIN) request.stdin.end();
+    else if (type === RecordType.DATA) request.data?.end();
+    else if (type === RecordType.PARAMS && request.endParams()) this.#options.onRequest(request);
+  }
+
+  // FlowControl
+
+  hold(stream: InputStream): void {
+    this.#held.add(stream);
+    this.#updateFlow();
+  }
+
+  release(stream: InputStream): void {
+    if (this.#held.delete(stream)) this.#updateFlow();
+  }
+
+  // RequestHost
+
+  write(chunks: readonly Uint8Array[]): boolean {
+    if (this.#closed) return false;
+    if (!this.#transport.write(chunks) && !this.#blocked) {
+      this.#blocked = true;
+      this.#updateFlow();
+    }
+    return !this.#blocked;
+  }
+
+  writable(): Promise<void> {
+    if (!this.#blocked || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  finish(request: FastCGIRequest): void {
+    if (this.#requests.get(request.id) !== request) return;
+    this.#requests.delete(request.id);
+    this.#options.slots.release();
+    request.stdin.discard();
+    request.data?.discard();
+    if (!request.keepConn || (this.#draining && this.#requests.size === 0)) this.#end();
+  }
+
+  // internals
+
+  #begin(requestId: number, content: Uint8Array): void {
+    if (this.#requests.has(requestId)) {
+      this.#violation(new FastCGIProtocolError(`BEGIN_REQUEST for request ${requestId}, which is still active`));
+      return;
+    }
+    const { role: roleCode, keepConn } = decodeBeginRequest(content);
+    const role = ROLES[roleCode];
+    if (role === undefined) {
+      this.#reject(requestId, keepConn, ProtocolStatus.UNKNOWN_ROLE);
+      return;
+    }
+    if (this.#draining || !this.#options.slots.acquire()) {
+      this.#reject(requestId, keepConn, ProtocolStatus.OVERLOADED);
+      return;
+    }
+    const { limits } = this.#options;
+    const stdin = new InputStream(this, limits.bodyHighWaterMark, limits.maxBodySize);
+    const data = role === 'filter' ? new InputStream(this, limits.bodyHighWaterMark, Number.POSITIVE_INFINITY) : null;
+    this.#requests.set(
+      requestId,
+      new FastCGIRequest(requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this),
+    );
+  }
+
+  #reject(requestId: number, keepConn: boolean, status: ProtocolStatus): void {
+    this.write([encodeEndRequest(requestId, 0, status)]);
+    if (!keepConn) this.#end();
+  }
+
+  #management(type: number, content: Uint8Array): void {
+    if (type !== RecordType.GET_VALUES) {
+      this.write([encodeUnknownType(type)]);
+      return;
+    }
+    const { limits } = this.#options;
+    const known: Record<string, string> = {
+      [MAX_CONNS]: String(limits.maxConnections),
+      [MAX_REQS]: String(this.#options.slots.max),
+      [MPXS_CONNS]: '1',
+    };
+    const answer: Array<[string, string]> = [];
+    for (const [name] of decodePairs(content)) {
+      const value = known[name];
+      if (value !== undefined) answer.push([name, value]);
+    }
+    this.write([encodeValues(RecordType.GET_VALUES_RESULT, answer)]);
+  }
+
+  #violation(error: FastCGIProtocolError): void {
+    this.#options.onError?.(error);
+    this.#close();
+    this.#transport.destroy();
+    const reason = new DOMException(`FastCGI protocol error: ${error.message}`, 'AbortError');
+    for (const request of [...this.#requests.values()]) request.abort(reason, false);
+  }
+
+  /** Flushes and closes: used after the last END_REQUEST. */
+  #end(): void {
+    if (this.#closed) return;
+    this.#close();
+    this.#transport.end();
+  }
+
+  #close(): void {
+    this.#closed = true;
+    this.#wakeWriters();
+    this.#options.onClose?.();
+  }
+
+  #wakeWriters(): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake();
+  }
+
+  /**
+   * Reads are paused while some body has more unread bytes than its high-water mark — unless
+   * output is blocked too: a peer that writes all of STDIN before reading STDOUT (Caddy) would
+   * otherwise deadlock, so then bodies buffer on, up to `maxBodySize`.
+   */
+  #updateFlow(): void {
+    const pause = this.#held.size > 0 && !this.#blocked && !this.#closed;
+    if (pause === this.#paused) return;
+    this.#paused = pause;
+    if (pause) this.#transport.pause();
+    else this.#transport.resume();
+  }
+}

@@ -1,0 +1,119 @@
+/** The request body was longer than the configured `maxBodySize`; answered with 413. */
+export class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+  readonly status = 413;
+  constructor(readonly limit: number) {
+    super(`request body exceeds the limit of ${limit} bytes`);
+  }
+}
+
+/** Lets an input stream stop and restart the reading of its connection. */
+export interface FlowControl {
+  hold(stream: InputStream): void;
+  release(stream: InputStream): void;
+}
+
+const enum State {
+  Open,
+  Ended,
+  Failed,
+  Discarding,
+}
+
+/**
+ * One FastCGI input stream (STDIN or DATA) of one request, exposed as a `ReadableStream`.
+ * Chunks are queued until the stream is opened; once more than `highWaterMark` bytes wait
+ * unread, the connection stops reading its socket until the consumer pulls.
+ */
+export class InputStream {
+  #state = State.Open;
+  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #early: Uint8Array[] = [];
+  #earlyBytes = 0;
+  #received = 0;
+  #failure: unknown;
+  #opened = false;
+
+  constructor(
+    private readonly flow: FlowControl,
+    private readonly highWaterMark: number,
+    private readonly limit: number,
+  ) {}
+
+  /** Bytes received so far, counting discarded ones. */
+  get received(): number {
+    return this.#received;
+  }
+
+  get ended(): boolean {
+    return this.#state === State.Ended;
+  }
+
+  /** The stream for the consumer; only once. */
+  open(): ReadableStream<Uint8Array> {
+    if (this.#opened) throw new TypeError('input stream already opened');
+    this.#opened = true;
+    return new ReadableStream<Uint8Array>(
+      {
+        start: (controller) => {
+          this.#controller = controller;
+          for (const chunk of this.#early) controller.enqueue(chunk);
+          this.#early = [];
+          this.#earlyBytes = 0;
+          if (this.#state === State.Ended) controller.close();
+          else if (this.#state === State.Failed) controller.error(this.#failure);
+        },
+        pull: () => {
+          this.flow.release(this);
+        },
+        cancel: () => {
+          this.discard();
+        },
+      },
+      { highWaterMark: this.highWaterMark, size: (chunk) => chunk.byteLength },
+    );
+  }
+
+  push(chunk: Uint8Array): void {
+    this.#received += chunk.length;
+    if (this.#state !== State.Open) return;
+    if (this.#received > this.limit) {
+      this.fail(new BodyTooLargeError(this.limit));
+      this.#state = State.Discarding;
+      return;
+    }
+    const controller = this.#controller;
+    if (controller === undefined) {
+      this.#early.push(chunk);
+      this.#earlyBytes += chunk.length;
+      if (this.#earlyBytes >= this.highWaterMark) this.flow.hold(this);
+      return;
+    }
+    controller.enqueue(chunk);
+    if ((controller.desiredSize ?? 0) <= 0) this.flow.hold(this);
+  }
+
+  end(): void {
+    if (this.#state !== State.Open) return;
+    this.#state = State.Ended;
+    this.#controller?.close();
+  }
+
+  /** Errors the consumer's reads (abort, lost connection, too large). */
+  fail(reason: unknown): void {
+    if (this.#state !== State.Open) return;
+    this.#state = State.Failed;
+    this.#failure = reason;
+    this.#early = [];
+    this.#controller?.error(reason);
+    this.flow.release(this);
+  }
+
+  /** Nobody will read the rest: drop what is queued and what still comes. */
+  discard(): void {
+    if (this.#state === State.Open) this.#state = State.Discarding;
+    this.#early = [];
+    this.#earlyBytes = 0;
+    this.flow.release(this);
+  }
+}

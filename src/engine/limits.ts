@@ -1,0 +1,39 @@
+/** Limits one application enforces (and advertises through GET_VALUES). */
+export interface EngineLimits {
+  /** FCGI_MAX_CONNS: most connections open at once. */
+  maxConnections: number;
+  /** Most bytes of CGI params per request; more is a protocol violation. */
+  maxParamsBytes: number;
+  /** Most request-body bytes; more fails the body with `BodyTooLargeError` (a 413). */
+  maxBodySize: number;
+  /** Unread body bytes per request before the connection stops reading its socket. */
+  bodyHighWaterMark: number;
+}
+
+export const DEFAULT_LIMITS: EngineLimits = {
+  maxConnections: 1024,
+  maxParamsBytes: 1024 * 1024,
+  maxBodySize: 100 * 1024 * 1024,
+  bodyHighWaterMark: 64 * 1024,
+};
+
+/** FCGI_MAX_REQS: concurrent requests counted over every connection of an application. */
+export class RequestSlots {
+  #active = 0;
+
+  constructor(readonly max: number) {}
+
+  get active(): number {
+    return this.#active;
+  }
+
+  acquire(): boolean {
+    if (this.#active >= this.max) return false;
+    this.#active++;
+    return true;
+  }
+
+  release(): void {
+    this.#active--;
+  }
+}

@@ -1,0 +1,130 @@
+import { PairDecoder, RecordType, type DecodedPair } from '../protocol/index.js';
+import type { FastCGIRole } from '../types.js';
+import type { InputStream } from './input-stream.js';
+import { encodeOutput } from './output.js';
+
+/** What a request needs from its connection. */
+export interface RequestHost {
+  write(chunks: readonly Uint8Array[]): boolean;
+  writable(): Promise<void>;
+  finish(request: FastCGIRequest): void;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * One FastCGI request as the engine sees it: its params, its input streams, and the output
+ * side (STDOUT, STDERR, END_REQUEST). Knows nothing of `Request`/`Response`.
+ */
+export class FastCGIRequest {
+  /** CGI params in arrival order; names may repeat (nginx 1.22 repeats duplicated headers). */
+  readonly params: DecodedPair[] = [];
+  #paramsDecoder: PairDecoder | undefined;
+  #controller: AbortController | undefined;
+  #abortReason: unknown;
+  #done = false;
+  #started = false;
+
+  constructor(
+    readonly id: number,
+    readonly role: FastCGIRole,
+    readonly keepConn: boolean,
+    readonly stdin: InputStream,
+    /** The Filter role's DATA stream; null for other roles. */
+    readonly data: InputStream | null,
+    maxParamsBytes: number,
+    private readonly host: RequestHost,
+  ) {
+    this.#paramsDecoder = new PairDecoder(maxParamsBytes);
+  }
+
+  /** Aborts when the web server aborts the request or the connection is lost; never after a normal end. */
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#abortReason !== undefined) this.#controller.abort(this.#abortReason);
+    }
+    return this.#controller.signal;
+  }
+
+  get aborted(): boolean {
+    return this.#abortReason !== undefined;
+  }
+
+  /** True once END_REQUEST went out or the connection is gone: further output is dropped. */
+  get done(): boolean {
+    return this.#done;
+  }
+
+  /** The first value of a param, as bytes. */
+  param(name: string): Uint8Array | undefined {
+    for (const [n, v] of this.params) if (n === name) return v;
+    return undefined;
+  }
+
+  /** Writes STDOUT records; false means wait for `writable()` before writing more. */
+  write(chunks: readonly Uint8Array[]): boolean {
+    if (this.#done) return false;
+    return this.host.write(encodeOutput(RecordType.STDOUT, this.id, chunks, undefined));
+  }
+
+  /** Resolves when the connection takes more output, or at once when the request is done. */
+  writable(): Promise<void> {
+    return this.#done ? Promise.resolve() : this.host.writable();
+  }
+
+  /** Writes one line to FCGI_STDERR (the web server's error log). */
+  log(message: string): void {
+    if (this.#done) return;
+    const line = message.endsWith('\n') ? message : `${message}\n`;
+    this.host.write(encodeOutput(RecordType.STDERR, this.id, [utf8.encode(line)], undefined));
+  }
+
+  /** Writes the last STDOUT bytes, closes STDOUT and sends END_REQUEST, all in one write. */
+  end(chunks: readonly Uint8Array[] = [], appStatus = 0): void {
+    if (this.#done) return;
+    this.host.write(encodeOutput(RecordType.STDOUT, this.id, chunks, { appStatus }));
+    this.#done = true;
+    this.host.finish(this);
+  }
+
+  /** @internal Called by the connection. */
+  pushParams(data: Uint8Array): void {
+    const decoder = this.#paramsDecoder;
+    if (decoder === undefined) return;
+    for (const pair of decoder.push(data)) this.params.push(pair);
+  }
+
+  /** @internal Returns true the first time the PARAMS stream ends: the request can start. */
+  endParams(): boolean {
+    const decoder = this.#paramsDecoder;
+    if (decoder === undefined) return false;
+    decoder.end();
+    this.#paramsDecoder = undefined;
+    this.#started = true;
+    return true;
+  }
+
+  /** @internal */
+  get started(): boolean {
+    return this.#started;
+  }
+
+  /**
+   * @internal Aborts the request: fires `signal`, fails the input streams. When `answer` is set
+   * (ABORT_REQUEST on a live connection), END_REQUEST goes out now; a handler that ignores the
+   * signal can no longer write.
+   */
+  abort(reason: unknown, answer: boolean): void {
+    if (this.#done) return;
+    this.#abortReason = reason;
+    this.stdin.fail(reason);
+    this.data?.fail(reason);
+    if (answer) this.end([], 1);
+    else {
+      this.#done = true;
+      this.host.finish(this);
+    }
+    this.#controller?.abort(reason);
+  }
+}

@@ -1,0 +1,133 @@
+import { latin1, type DecodedPair } from '../protocol/index.js';
+
+/** The request cannot be mapped to a valid `Request` (bad Host, bad method): answered with 400. */
+export class BadRequestError extends Error {
+  override readonly name = 'BadRequestError';
+  readonly status = 400;
+}
+
+const HEX = '0123456789ABCDEF';
+
+/**
+ * A raw URI (REQUEST_URI bytes) as a string the URL parser keeps byte-exact: ASCII is kept
+ * as is (existing %-escapes included), every other byte becomes its own %XX.
+ */
+export function uriFromBytes(bytes: Uint8Array): string {
+  let ascii = true;
+  for (const b of bytes) {
+    if (b >= 0x80 || b <= 0x20 || b === 0x23) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return latin1(bytes);
+  let out = '';
+  for (const b of bytes) {
+    out += b > 0x20 && b < 0x80 && b !== 0x23 ? String.fromCharCode(b) : `%${HEX[b >> 4]}${HEX[b & 15]}`;
+  }
+  return out;
+}
+
+/** A decoded path (SCRIPT_NAME, PATH_INFO) escaped back into URL form. */
+function escapePath(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) {
+    const keep =
+      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || '/-._~!$&\'()*+,;=:@'.includes(String.fromCharCode(b));
+    out += keep ? String.fromCharCode(b) : `%${HEX[b >> 4]}${HEX[b & 15]}`;
+  }
+  return out;
+}
+
+/** reg-name, IPv4 or [IPv6], with an optional port: nothing that could move the path. */
+const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::\d{1,5})?$/;
+
+/** Param lookup over the raw list, first value wins. */
+export type ParamLookup = (name: string) => Uint8Array | undefined;
+
+export function paramLookup(params: readonly DecodedPair[]): ParamLookup {
+  return (name) => {
+    for (const [n, v] of params) if (n === name) return v;
+    return undefined;
+  };
+}
+
+export function paramText(get: ParamLookup, name: string): string | undefined {
+  const value = get(name);
+  return value === undefined ? undefined : latin1(value);
+}
+
+/** https when REQUEST_SCHEME says so, or HTTPS is on/1 (Apache and nginx both set one of them). */
+export function isHttps(get: ParamLookup): boolean {
+  const scheme = paramText(get, 'REQUEST_SCHEME')?.toLowerCase();
+  if (scheme === 'https') return true;
+  if (scheme === 'http') return false;
+  const https = paramText(get, 'HTTPS')?.toLowerCase();
+  return https === 'on' || https === '1';
+}
+
+/** The public URL the browser asked for, rebuilt from CGI params. Throws BadRequestError. */
+export function requestUrl(get: ParamLookup): string {
+  const https = isHttps(get);
+  let host = paramText(get, 'HTTP_HOST');
+  if (host === undefined || host === '') {
+    const name = paramText(get, 'SERVER_NAME') || paramText(get, 'SERVER_ADDR') || 'localhost';
+    const port = paramText(get, 'SERVER_PORT');
+    const bracketed = name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
+    host = port && port !== (https ? '443' : '80') ? `${bracketed}:${port}` : bracketed;
+  }
+  if (!VALID_HOST.test(host)) throw new BadRequestError(`invalid Host ${JSON.stringify(host)}`);
+
+  let target: string;
+  const requestUri = get('REQUEST_URI');
+  if (requestUri !== undefined && requestUri.length > 0) {
+    target = uriFromBytes(requestUri);
+    if (target === '*') target = '/';
+    else if (!target.startsWith('/')) {
+      // absolute-form (a proxy request): keep its path only; the Host decides the origin.
+      const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(.*)$/.exec(target);
+      if (!match) throw new BadRequestError(`invalid REQUEST_URI ${JSON.stringify(target)}`);
+      target = match[1]!.startsWith('/') ? match[1]! : `/${match[1]!}`;
+    }
+  } else {
+    const script = get('SCRIPT_NAME') ?? new Uint8Array(0);
+    const pathInfo = get('PATH_INFO') ?? new Uint8Array(0);
+    const query = get('QUERY_STRING');
+    target = escapePath(script) + escapePath(pathInfo);
+    if (!target.startsWith('/')) target = `/${target}`;
+    if (query !== undefined && query.length > 0) target += `?${uriFromBytes(query)}`;
+  }
+  // Concatenate rather than resolve: a target starting with "//" must stay a path.
+  const url = `${https ? 'https' : 'http'}://${host}${target}`;
+  try {
+    return new URL(url).href;
+  } catch {
+    throw new BadRequestError(`invalid request URL ${JSON.stringify(url)}`);
+  }
+}
+
+/**
+ * Request headers from HTTP_* params plus CONTENT_TYPE and CONTENT_LENGTH. A name or value the
+ * WHATWG `Headers` rejects is dropped (the rest of the request still works); repeats are joined.
+ */
+export function requestHeaders(params: readonly DecodedPair[]): Headers {
+  const headers = new Headers();
+  for (const [name, value] of params) {
+    let header: string;
+    if (name.startsWith('HTTP_')) {
+      if (name === 'HTTP_CONTENT_LENGTH' || name === 'HTTP_CONTENT_TYPE') continue;
+      header = name.slice(5).toLowerCase().replaceAll('_', '-');
+    } else if (name === 'CONTENT_TYPE') header = 'content-type';
+    else if (name === 'CONTENT_LENGTH') header = 'content-length';
+    else continue;
+    if (value.length === 0 && header.startsWith('content-')) continue;
+    const text = latin1(value);
+    try {
+      if (header === 'cookie' && headers.has('cookie')) headers.set('cookie', `${headers.get('cookie')}; ${text}`);
+      else headers.append(header, text);
+    } catch {
+      // Not a valid header: dropped, as documented.
+    }
+  }
+  return headers;
+}

@@ -1,0 +1,125 @@
+import { BodyTooLargeError } from '../engine/input-stream.js';
+import type { FastCGIRequest } from '../engine/request.js';
+import { latin1 } from '../protocol/index.js';
+import type { ErrorHandler, FetchHandler } from '../types.js';
+import { BadRequestError, paramLookup, requestHeaders, requestUrl } from './cgi-request.js';
+import { RequestContext } from './context.js';
+import { BodyStreamError, writeResponse } from './response-writer.js';
+
+export interface RequestHandlerOptions {
+  fetch: FetchHandler;
+  onError?: ErrorHandler | undefined;
+  /** Tracks work that outlives the response (`close()` waits for it). */
+  waitUntil(promise: Promise<unknown>): void;
+  /** Requests whose CONTENT_LENGTH says more are answered 413 without calling the handler. */
+  maxBodySize: number;
+  /** One line to the application's own stderr. */
+  log(line: string): void;
+}
+
+const NO_BODY_METHODS = new Set(['GET', 'HEAD']);
+
+function plain(status: number, text: string): Response {
+  return new Response(text, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+}
+
+function tooLarge(error: unknown): boolean {
+  return error instanceof BodyTooLargeError || (error instanceof Error && error.cause instanceof BodyTooLargeError);
+}
+
+/** Builds the `Request` for a FastCGI request. Throws BadRequestError for what cannot be one. */
+function toRequest(fcgi: FastCGIRequest): Request {
+  const get = paramLookup(fcgi.params);
+  const methodBytes = get('REQUEST_METHOD');
+  const method = methodBytes === undefined || methodBytes.length === 0 ? 'GET' : latin1(methodBytes);
+  const url = requestUrl(get);
+  const headers = requestHeaders(fcgi.params);
+  const contentLength = headers.get('content-length');
+  const hasBody = fcgi.role !== 'authorizer' && !NO_BODY_METHODS.has(method.toUpperCase()) && contentLength !== '0';
+  let body: ReadableStream<Uint8Array> | null = null;
+  if (hasBody) body = fcgi.stdin.open();
+  else fcgi.stdin.discard();
+  try {
+    return new Request(url, { method, headers, body, duplex: 'half', signal: fcgi.signal } as RequestInit);
+  } catch (error) {
+    body?.cancel().catch(() => {});
+    throw new BadRequestError(`cannot build a Request: ${(error as Error).message}`, { cause: error });
+  }
+}
+
+/**
+ * Runs one FastCGI request through a fetch handler, start to END_REQUEST. Never rejects: every
+ * failure ends as a response (400, 413, 500 or `onError`'s) or, once the head is out, a cut body.
+ */
+export async function handleRequest(fcgi: FastCGIRequest, options: RequestHandlerOptions): Promise<void> {
+  const context = new RequestContext(fcgi, options.waitUntil);
+  let request: Request | undefined;
+  let response: Response;
+  try {
+    request = toRequest(fcgi);
+    const declared = Number(request.headers.get('content-length') ?? 0);
+    if (declared > options.maxBodySize) throw new BodyTooLargeError(options.maxBodySize);
+    const result: unknown = await options.fetch(request, context, context);
+    if (!(result instanceof Response)) {
+      throw new TypeError(
+        `the handler returned ${result === null ? 'null' : typeof result}, not a Response (itty-router: add a catch-all route)`,
+      );
+    }
+    response = result;
+  } catch (error) {
+    if (fcgi.done) return;
+    response = await errorResponse(error, request, fcgi, options);
+  }
+  if (fcgi.done) {
+    response.body?.cancel().catch(() => {});
+    return;
+  }
+  try {
+    await writeResponse(fcgi, response, request?.method === 'HEAD');
+  } catch (error) {
+    if (fcgi.done) {
+      if (error instanceof BodyStreamError) await report(error, request, fcgi, options);
+      return;
+    }
+    // The body failed before anything was sent: the client still gets a clean 500.
+    const fallback = await errorResponse(error, request, fcgi, options);
+    await writeResponse(fcgi, fallback, request?.method === 'HEAD').catch(() => fcgi.end([], 1));
+  }
+}
+
+async function errorResponse(
+  error: unknown,
+  request: Request | undefined,
+  fcgi: FastCGIRequest,
+  options: RequestHandlerOptions,
+): Promise<Response> {
+  if (error instanceof BadRequestError) {
+    fcgi.log(`fastcgi-fetch: 400 Bad Request: ${error.message}`);
+    return plain(400, 'Bad Request\n');
+  }
+  if (tooLarge(error)) return plain(413, 'Content Too Large\n');
+  const custom = await report(error, request, fcgi, options);
+  return custom ?? plain(500, 'Internal Server Error\n');
+}
+
+/** Sends a failure to FCGI_STDERR and `onError` (or the app's stderr when there is none). */
+async function report(
+  error: unknown,
+  request: Request | undefined,
+  fcgi: FastCGIRequest,
+  options: RequestHandlerOptions,
+): Promise<Response | undefined> {
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  fcgi.log(`fastcgi-fetch: request failed: ${message}`);
+  if (options.onError === undefined) {
+    options.log(`fastcgi-fetch: ${request?.method ?? ''} ${request?.url ?? ''} failed: ${error instanceof Error ? (error.stack ?? message) : message}`);
+    return undefined;
+  }
+  try {
+    const custom = await options.onError(error, request);
+    return custom instanceof Response ? custom : undefined;
+  } catch (secondary) {
+    options.log(`fastcgi-fetch: onError threw: ${String(secondary)}`);
+    return undefined;
+  }
+}

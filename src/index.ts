@@ -1,0 +1,10 @@
+/**
+ * fastcgi-fetch: run a standard fetch handler as a FastCGI application.
+ * @module
+ */
+export { serve } from './server/serve.js';
+export type { FastCGIServer, ServeOptions, ServeOptionsWithFetch, ServerAddress } from './server/serve.js';
+export { LISTEN_ENV } from './server/listen-target.js';
+export { BodyTooLargeError } from './engine/input-stream.js';
+export { FastCGIProtocolError } from './protocol/errors.js';
+export type { App, ErrorHandler, ExecutionContext, FastCGIContext, FastCGIRole, FetchApp, FetchHandler } from './types.js';

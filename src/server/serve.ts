@@ -1,0 +1,208 @@
+import { chmod } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Connection } from '../engine/connection.js';
+import { DEFAULT_LIMITS, RequestSlots, type EngineLimits } from '../engine/limits.js';
+import { handleRequest } from '../fetch/handle-request.js';
+import type { App, ErrorHandler, FetchHandler } from '../types.js';
+import { resolveTarget, type ListenTarget } from './listen-target.js';
+import { attachConnection } from './socket-connection.js';
+import { clearStaleSocket } from './unix-socket.js';
+import { WorkTracker } from './work-tracker.js';
+
+/** Options for {@link serve}. Listen options are exclusive: `fd`, else `path`, else `port`. */
+export interface ServeOptions {
+  /** TCP port. With no listen option: fd 0 if it is a listening socket, else $FASTCGI_LISTEN, else 9000. */
+  port?: number;
+  /** TCP address to bind; default 127.0.0.1 (FastCGI should not face the internet). */
+  hostname?: string;
+  /** Unix socket path. A stale socket file is replaced; a live one is an error. */
+  path?: string;
+  /** File mode of the Unix socket; default 0o660 (owner and group, as php-fpm). */
+  socketMode?: number;
+  /** An inherited listening socket (e.g. 0, where web servers put it). */
+  fd?: number;
+  /** Most connections at once (FCGI_MAX_CONNS); default 1024. */
+  maxConnections?: number;
+  /** Most concurrent requests over all connections (FCGI_MAX_REQS); more get OVERLOADED. Default 1024. */
+  maxRequests?: number;
+  /** Most request-body bytes; more is answered 413. Default 100 MiB. */
+  maxBodySize?: number;
+  /** Most bytes of CGI params per request; more closes the connection. Default 1 MiB. */
+  maxParamsBytes?: number;
+  /** Unread body bytes per request before the socket is paused. Default 64 KiB. */
+  bodyHighWaterMark?: number;
+  /** Addresses allowed to connect over TCP; default $FCGI_WEB_SERVER_ADDRS (comma-separated), else all. */
+  webServerAddrs?: readonly string[];
+  /** How long `close()` lets in-flight requests run before aborting them; default 10 s. */
+  closeTimeout?: number;
+  /** Turns a failure into a response; also told of protocol errors (with no request). */
+  onError?: ErrorHandler;
+}
+
+/** `serve({ fetch, ...options })`: the Bun/Deno/srvx shape. */
+export interface ServeOptionsWithFetch extends ServeOptions {
+  fetch: FetchHandler;
+}
+
+/** Where a server listens, once it does. */
+export type ServerAddress =
+  | { type: 'tcp'; host: string; port: number }
+  | { type: 'unix'; path: string }
+  | { type: 'fd'; fd: number };
+
+/** A running FastCGI server. */
+export interface FastCGIServer {
+  /** Resolves once listening; rejects if listening failed (port in use, bad path...). */
+  ready(): Promise<FastCGIServer>;
+  /**
+   * Stops accepting, lets in-flight requests finish (aborting them after `timeout` ms), closes
+   * idle connections and waits for `waitUntil` work.
+   */
+  close(options?: { timeout?: number }): Promise<void>;
+  /** Undefined until `ready()` resolves. */
+  readonly address: ServerAddress | undefined;
+  /** Requests in flight now. */
+  readonly activeRequests: number;
+}
+
+function toHandler(app: App): FetchHandler {
+  if (typeof app === 'function') return app;
+  if (app && typeof app.fetch === 'function') return app.fetch.bind(app) as FetchHandler;
+  throw new TypeError('serve() needs a fetch handler: a function, or an object with a fetch method');
+}
+
+function isOptionsObject(value: unknown): value is ServeOptionsWithFetch {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+function normalizeAddress(address: string | undefined): string {
+  return (address ?? '').replace(/^::ffff:/, '');
+}
+
+/**
+ * Serves a fetch handler (a function, a Hono app, an itty router, `{ fetch }`) over FastCGI.
+ *
+ * @example serve(app, { path: '/run/app.sock' })
+ * @example serve({ fetch: app.fetch, port: 9000 })
+ */
+export function serve(options: ServeOptionsWithFetch): FastCGIServer;
+export function serve(app: App, options?: ServeOptions): FastCGIServer;
+export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: ServeOptions): FastCGIServer {
+  const options: ServeOptions =
+    maybeOptions ?? (isOptionsObject(appOrOptions) ? appOrOptions : {});
+  const app: App =
+    maybeOptions === undefined && isOptionsObject(appOrOptions) ? appOrOptions.fetch : (appOrOptions as App);
+  const fetch = toHandler(app);
+
+  const limits: EngineLimits = {
+    maxConnections: options.maxConnections ?? DEFAULT_LIMITS.maxConnections,
+    maxParamsBytes: options.maxParamsBytes ?? DEFAULT_LIMITS.maxParamsBytes,
+    maxBodySize: options.maxBodySize ?? DEFAULT_LIMITS.maxBodySize,
+    bodyHighWaterMark: options.bodyHighWaterMark ?? DEFAULT_LIMITS.bodyHighWaterMark,
+  };
+  const slots = new RequestSlots(options.maxRequests ?? 1024);
+  const allowed = options.webServerAddrs ??
+    (process.env.FCGI_WEB_SERVER_ADDRS ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  const allowList = allowed.length > 0 ? new Set(allowed.map(normalizeAddress)) : undefined;
+  const work = new WorkTracker();
+  const connections = new Map<Socket, Connection>();
+  const handlerOptions = {
+    fetch,
+    onError: options.onError,
+    waitUntil: (promise: Promise<unknown>) => work.track(promise),
+    maxBodySize: limits.maxBodySize,
+    log,
+  };
+
+  const server: Server = createServer({ noDelay: true }, (socket) => {
+    if (allowList && socket.remoteFamily !== undefined && !allowList.has(normalizeAddress(socket.remoteAddress))) {
+      log(`fastcgi-fetch: refused a connection from ${socket.remoteAddress}: not in FCGI_WEB_SERVER_ADDRS`);
+      socket.destroy();
+      return;
+    }
+    const connection = attachConnection(socket, {
+      limits,
+      slots,
+      onRequest: (request) => {
+        work.track(handleRequest(request, handlerOptions));
+      },
+      onError: (error) => {
+        log(`fastcgi-fetch: closing a connection: ${error.message}`);
+        try {
+          void Promise.resolve(options.onError?.(error, undefined)).catch(() => {});
+        } catch {
+          // onError's own failure must not take the server down.
+        }
+      },
+    });
+    connections.set(socket, connection);
+    socket.once('close', () => connections.delete(socket));
+  });
+  server.maxConnections = limits.maxConnections;
+
+  let address: ServerAddress | undefined;
+  let target: ListenTarget | undefined;
+  const listening = (async () => {
+    target = resolveTarget(options);
+    if (target.kind === 'unix') await clearStaleSocket(target.path);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      const t = target!;
+      if (t.kind === 'tcp') server.listen({ port: t.port, host: t.host }, resolve);
+      else if (t.kind === 'unix') server.listen({ path: t.path }, resolve);
+      else server.listen({ fd: t.fd }, resolve);
+    });
+    server.on('error', (error) => log(`fastcgi-fetch: server error: ${error.message}`));
+    if (target.kind === 'unix') {
+      await chmod(target.path, options.socketMode ?? 0o660);
+      address = { type: 'unix', path: target.path };
+    } else if (target.kind === 'fd') {
+      address = { type: 'fd', fd: target.fd };
+    } else {
+      const info = server.address();
+      address = typeof info === 'object' && info ? { type: 'tcp', host: info.address, port: info.port } : undefined;
+    }
+  })();
+  // Unobserved failures still surface through ready().
+  listening.catch(() => {});
+
+  let closing: Promise<void> | undefined;
+  const handle: FastCGIServer = {
+    async ready() {
+      await listening;
+      return handle;
+    },
+    close({ timeout = options.closeTimeout ?? 10_000 } = {}) {
+      closing ??= (async () => {
+        await listening.catch(() => {});
+        const stopped = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+        for (const connection of connections.values()) connection.drain();
+        const timer = setTimeout(() => {
+          const reason = new DOMException('The server is shutting down', 'AbortError');
+          for (const connection of connections.values()) connection.abortAll(reason);
+          for (const socket of connections.keys()) socket.destroy();
+        }, timeout);
+        await stopped;
+        clearTimeout(timer);
+        // Handlers that ignore the abort and waitUntil work get the same bound once more.
+        let bound: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([work.settled(), new Promise((resolve) => (bound = setTimeout(resolve, timeout)))]);
+        clearTimeout(bound);
+      })();
+      return closing;
+    },
+    get address() {
+      return address;
+    },
+    get activeRequests() {
+      return slots.active;
+    },
+  };
+  return handle;
+}

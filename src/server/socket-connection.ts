@@ -1,0 +1,35 @@
+import type { Socket } from 'node:net';
+import { Connection, type ConnectionOptions } from '../engine/connection.js';
+import type { Transport } from '../engine/transport.js';
+
+/** A `node:net` socket as an engine transport: records leave whole, corked together. */
+function socketTransport(socket: Socket): Transport {
+  return {
+    write(chunks) {
+      if (socket.destroyed) return false;
+      if (chunks.length === 1) return socket.write(chunks[0]!);
+      socket.cork();
+      let ok = true;
+      for (const chunk of chunks) ok = socket.write(chunk);
+      socket.uncork();
+      return ok;
+    },
+    pause: () => socket.pause(),
+    resume: () => socket.resume(),
+    end: () => socket.end(),
+    destroy: () => socket.destroy(),
+  };
+}
+
+/** Runs the FastCGI engine over an accepted socket. */
+export function attachConnection(socket: Socket, options: ConnectionOptions): Connection {
+  const connection = new Connection(socketTransport(socket), options);
+  socket.on('data', (chunk: Buffer) => connection.receive(chunk));
+  socket.on('drain', () => connection.drained());
+  // A reset or a broken pipe is how web servers abort: 'close' follows and aborts the requests.
+  socket.on('error', () => {});
+  // FastCGI has no half-close: a peer that stops sending has gone, and so have its requests.
+  socket.on('end', () => connection.closed());
+  socket.on('close', () => connection.closed());
+  return connection;
+}
