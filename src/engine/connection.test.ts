@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import {
+  ProtocolStatus,
+  RecordType,
+  encodeBeginRequest,
+  encodeParams,
+  encodeRecord,
+  encodeStream,
+  encodeValues,
+  latin1,
+} from '../protocol/index.js';
+import { RequestSlots } from './limits.js';
+import { collectRequests, createWire, requestRecords } from './test-support/wire.js';
+
+const enc = new TextEncoder();
+const PARAMS: Array<[string, string]> = [['REQUEST_METHOD', 'POST']];
+
+async function readAll(stream: ReadableStream<Uint8Array>): Promise<string> {
+  return new Response(stream).text();
+}
+
+describe('Connection', () => {
+  it('runs requests whose records arrive interleaved, each with its own params and body', async () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest });
+    wire.send(encodeBeginRequest(1, 1, true), encodeBeginRequest(2, 1, true));
+    wire.send(encodeParams(2, [['NAME', 'two']]), encodeParams(1, [['NAME', 'one']]));
+    wire.send(encodeStream(RecordType.STDIN, 1, enc.encode('body-1')));
+    wire.send(encodeStream(RecordType.STDIN, 2, enc.encode('body-2'), true));
+    wire.send(encodeStream(RecordType.STDIN, 1, new Uint8Array(0), true));
+    expect(requests.map((r) => r.id)).toEqual([2, 1]);
+    const [two, one] = requests;
+    expect(latin1(one!.param('NAME')!)).toBe('one');
+    expect(latin1(two!.param('NAME')!)).toBe('two');
+    expect(await readAll(one!.stdin.open())).toBe('body-1');
+    expect(await readAll(two!.stdin.open())).toBe('body-2');
+    one!.end([enc.encode('out-1')]);
+    two!.end([enc.encode('out-2')]);
+    const out = wire.output();
+    expect(latin1(out.get(1)!.stdout)).toBe('out-1');
+    expect(latin1(out.get(2)!.stdout)).toBe('out-2');
+    expect(out.get(1)!.end).toEqual({ appStatus: 0, protocolStatus: 0 });
+    expect(wire.ended).toBe(false);
+  });
+
+  it('closes the connection after END_REQUEST when FCGI_KEEP_CONN is clear', () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest });
+    wire.send(requestRecords(1, PARAMS, '', { keepConn: false }));
+    requests[0]!.end();
+    expect(wire.ended).toBe(true);
+  });
+
+  it('keeps the connection open after END_REQUEST when FCGI_KEEP_CONN is set', () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest });
+    wire.send(requestRecords(1, PARAMS, '', { keepConn: true }));
+    requests[0]!.end();
+    wire.send(requestRecords(1, PARAMS, '', { keepConn: true }));
+    expect(requests).toHaveLength(2);
+    expect(wire.ended).toBe(false);
+  });
+
+  it('sends nothing for a request after its END_REQUEST', () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest });
+    wire.send(requestRecords(1, PARAMS, '', { keepConn: true }));
+    const request = requests[0]!;
+    request.end([enc.encode('done')]);
+    const writes = wire.writes.length;
+    expect(request.write([enc.encode('late')])).toBe(false);
+    request.log('late');
+    request.end();
+    expect(wire.writes.length).toBe(writes);
+  });
+
+  it('answers GET_VALUES with only the names asked that it knows', () => {
+    const wire = createWire({ limits: { maxConnections: 7 }, slots: new RequestSlots(33) });
+    wire.send(encodeValues(RecordType.GET_VALUES, [['FCGI_MPXS_CONNS', ''], ['FCGI_MAX_REQS', ''], ['OTHER', '']]));
+    wire.send(encodeValues(RecordType.GET_VALUES, [['FCGI_MAX_CONNS', '']]));
+    expect(wire.management().map((m) => m.pairs)).toEqual([
+      [['FCGI_MPXS_CONNS', '1'], ['FCGI_MAX_REQS', '33']],
+      [['FCGI_MAX_CONNS', '7']],
+    ]);
+  });
+
+  it('answers an unknown management record type with UNKNOWN_TYPE', () => {
+    const wire = createWire();
+    wire.send(encodeRecord(42, 0, new Uint8Array(3)));
+    const [answer] = wire.management();
+    expect(answer!.type).toBe(RecordType.UNKNOWN_TYPE);
+    expect(answer!.content[0]).toBe(42);
+  });
+
+  it('rejects an unknown role with END_REQUEST UNKNOWN_ROLE and no STDOUT', () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest });
+    wire.send(requestRecords(5, PARAMS, '', { role: 9, keepConn: true }));
+    expect(requests).toHaveLength(0);
+    const out = wire.output().get(5)!;
+    expect(out.end).toEqual({ appStatus: 0, protocolStatus: ProtocolStatus.UNKNOWN_ROLE });
+    expect(out.stdout.length).toBe(0);
+  });
+
+  it('rejects requests over the concurrent limit with OVERLOADED, shared across connections', () => {
+    const slots = new RequestSlots(2);
+    const first = collectRequests();
+    const a = createWire({ onRequest: first.onRequest, slots });
+    const b = createWire({ onRequest: first.onRequest, slots });
+    a.send(requestRecords(1, PARAMS, '', { keepConn: true }), requestRecords(2, PARAMS, '', { keepConn: true }));
+    b.send(requestRecords(1, PARAMS, '', { keepConn: true }));
+    expect(first.requests).toHaveLength(2);
+    expect(b.output().get(1)!.end!.protocolStatus).toBe(ProtocolStatus.OVERLOADED);
+    first.requests[0]!.end();
+    b.send(requestRecords(2, PARAMS, '', { keepConn: true }));
+    expect(first.requests).toHaveLength(3);
+    expect(slots.active).toBe(2);
+  });
+
+  it('aborts the signal and the body on ABORT_REQUEST and answers with exactly one END_REQUEST', async () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest });
+    wire.send(encodeBeginRequest(3, 1, true), encodeParams(3, PARAMS));
+    const request = requests[0]!;
+    const body = request.stdin.open();
+    const signal = request.signal;
+    wire.send(encodeRecord(RecordType.ABORT_REQUEST, 3));
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as DOMException).name).toBe('AbortError');
+    await expect(readAll(body)).rejects.toThrow(/aborted/);
+    request.end([enc.encode('too late')]);
+    const out = wire.output().get(3)!;
+    expect(out.end).toBeDefined();
+    expect(out.stdout.length).toBe(0);
+  });
+
+  it('aborts every request when the connection is lost, writing nothing more', () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest });
+    wire.send(requestRecords(1, PARAMS, undefined, { keepConn: true }), requestRecords(2, PARAMS, undefined, { keepConn: true }));
+    const signals = requests.map((r) => r.signal);
+    wire.connection.closed();
+    expect(signals.map((s) => s.aborted)).toEqual([true, true]);
+    expect(wire.writes).toHaveLength(0);
+    expect(wire.connection.activeRequests).toBe(0);
+  });
+
+  it('never aborts the signal of a request that ended normally', () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest });
+    wire.send(requestRecords(1, PARAMS, '', { keepConn: false }));
+    const signal = requests[0]!.signal;
+    requests[0]!.end();
+    wire.connection.closed();
+    expect(signal.aborted).toBe(false);
+  });
+
+  describe('closes the connection, and only it, on a protocol violation', () => {
+    const cases: Array<[string, (wire: ReturnType<typeof createWire>) => void, RegExp]> = [
+      ['a bad version', (w) => w.send(new Uint8Array([2, 1, 0, 1, 0, 0, 0, 0])), /version 2/],
+      [
+        'BEGIN_REQUEST for an active id',
+        (w) => w.send(encodeBeginRequest(1, 1, true), encodeBeginRequest(1, 1, true)),
+        /still active/,
+      ],
+      [
+        'PARAMS over the size limit',
+        (w) => w.send(encodeBeginRequest(1, 1, true), encodeParams(1, [['BIG', 'x'.repeat(2000)]])),
+        /exceeds the limit/,
+      ],
+      [
+        'a record truncated at close',
+        (w) => {
+          w.send(encodeBeginRequest(1, 1, true).subarray(0, 11));
+          w.connection.closed();
+        },
+        /middle of a record/,
+      ],
+    ];
+    for (const [name, act, message] of cases) {
+      it(`like ${name}`, () => {
+        const other = createWire();
+        const wire = createWire({ limits: { maxParamsBytes: 1000 } });
+        act(wire);
+        expect(wire.errors.map((e) => e.message)).toEqual([expect.stringMatching(message)]);
+        expect(wire.destroyed || wire.connection.isClosed).toBe(true);
+        expect(other.connection.isClosed).toBe(false);
+      });
+    }
+  });
+
+  it('stops reading the socket while a body is unread past its high-water mark, and resumes on read', async () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest, limits: { bodyHighWaterMark: 1024 } });
+    wire.send(encodeBeginRequest(1, 1, true), encodeParams(1, PARAMS));
+    const body = requests[0]!.stdin.open();
+    wire.send(encodeStream(RecordType.STDIN, 1, new Uint8Array(4096)));
+    expect(wire.paused).toBe(true);
+    const reader = body.getReader();
+    await reader.read();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(wire.paused).toBe(false);
+  });
+
+  it('keeps reading while output is blocked too, so a peer that writes all its input first cannot deadlock', () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest, limits: { bodyHighWaterMark: 1024 } });
+    wire.send(encodeBeginRequest(1, 1, true), encodeParams(1, PARAMS));
+    wire.send(encodeStream(RecordType.STDIN, 1, new Uint8Array(4096)));
+    expect(wire.paused).toBe(true);
+    wire.writable = false;
+    requests[0]!.write([new Uint8Array(10)]);
+    expect(wire.paused).toBe(false);
+  });
+
+  it('resumes reading and discards the rest of the body once the request has ended', () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest, limits: { bodyHighWaterMark: 1024 } });
+    wire.send(encodeBeginRequest(1, 1, true), encodeParams(1, PARAMS));
+    wire.send(encodeStream(RecordType.STDIN, 1, new Uint8Array(4096)));
+    expect(wire.paused).toBe(true);
+    requests[0]!.end();
+    expect(wire.paused).toBe(false);
+    wire.send(encodeStream(RecordType.STDIN, 1, new Uint8Array(4096), true));
+    expect(wire.errors).toEqual([]);
+  });
+
+  it('fails the body with a 413 error beyond maxBodySize without buffering the rest', async () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest, limits: { maxBodySize: 100 } });
+    wire.send(encodeBeginRequest(1, 1, true), encodeParams(1, PARAMS));
+    const body = requests[0]!.stdin.open();
+    wire.send(encodeStream(RecordType.STDIN, 1, new Uint8Array(150)));
+    await expect(readAll(body)).rejects.toMatchObject({ name: 'BodyTooLargeError', status: 413 });
+    expect(wire.paused).toBe(false);
+  });
+
+  it('lets writers wait for the transport to drain', async () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest });
+    wire.send(requestRecords(1, PARAMS, '', { keepConn: true }));
+    wire.writable = false;
+    const request = requests[0]!;
+    expect(request.write([new Uint8Array(1)])).toBe(false);
+    let woke = false;
+    const waiting = request.writable().then(() => (woke = true));
+    await Promise.resolve();
+    expect(woke).toBe(false);
+    wire.writable = true;
+    wire.connection.drained();
+    await waiting;
+    expect(woke).toBe(true);
+  });
+
+  it('decodes a stream fed one byte at a time exactly as one fed whole', () => {
+    const whole = collectRequests();
+    const byByte = collectRequests();
+    const bytes = requestRecords(9, [['A', 'x'.repeat(300)], ['B', '']], 'hello');
+    createWire({ onRequest: whole.onRequest }).send(bytes);
+    const wire = createWire({ onRequest: byByte.onRequest });
+    for (const b of bytes) wire.send(new Uint8Array([b]));
+    expect(byByte.requests[0]!.params.map(([n, v]) => [n, latin1(v)])).toEqual(
+      whole.requests[0]!.params.map(([n, v]) => [n, latin1(v)]),
+    );
+  });
+});
