@@ -1,0 +1,69 @@
+/** Real nginx in front of a FastCGI app; user-facing part: examples/config/nginx.conf */
+import fs from 'node:fs';
+import path from 'node:path';
+import {
+  assertLoopback,
+  freePort,
+  isUnix,
+  launch,
+  makeTempDir,
+  renderSnippet,
+  type Upstream,
+  type WebServer,
+} from './web-server.js';
+
+export interface NginxOptions {
+  upstream: Upstream;
+  /** fastcgi_keep_conn on + upstream { keepalive 8; } (default false: one connection per request) */
+  keepConn?: boolean;
+  /** Mount the app under e.g. '/app/' instead of '/'. */
+  prefix?: string;
+  /** fastcgi_buffering (default true). Apps can still send X-Accel-Buffering: no. */
+  buffering?: boolean;
+}
+
+export async function startNginx(o: NginxOptions): Promise<WebServer> {
+  assertLoopback(o.upstream);
+  const dir = makeTempDir('nginx');
+  const port = await freePort();
+  const address = isUnix(o.upstream) ? `unix:${o.upstream.path}` : `${o.upstream.host}:${o.upstream.port}`;
+  for (const sub of ['body', 'fastcgi', 'proxy', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, 'tmp', sub), { recursive: true });
+  const site = renderSnippet('nginx.conf', {
+    LISTEN: `127.0.0.1:${port}`,
+    PREFIX: o.prefix ?? '/',
+    UPSTREAM: o.keepConn ? 'fastcgi_fetch_app' : address,
+  });
+  const conf = `# written by test/servers/nginx.ts
+master_process on;
+user root;
+worker_processes 1;
+pid ${dir}/nginx.pid;
+error_log ${dir}/error.log info;
+events { worker_connections 1024; }
+http {
+    access_log ${dir}/access.log;
+    client_body_temp_path ${dir}/tmp/body;
+    fastcgi_temp_path ${dir}/tmp/fastcgi;
+    proxy_temp_path ${dir}/tmp/proxy;
+    uwsgi_temp_path ${dir}/tmp/uwsgi;
+    scgi_temp_path ${dir}/tmp/scgi;
+    default_type application/octet-stream;
+    fastcgi_read_timeout 120s;
+    fastcgi_send_timeout 120s;
+${o.keepConn ? `    upstream fastcgi_fetch_app {\n        server ${address};\n        keepalive 8;\n    }\n    fastcgi_keep_conn on;\n` : ''}${o.buffering === false ? '    fastcgi_buffering off;\n' : ''}
+${site}
+}
+`;
+  const configFile = path.join(dir, 'nginx.conf');
+  fs.writeFileSync(configFile, conf);
+  const base = ['nginx', '-p', dir, '-c', configFile];
+  return launch({
+    name: 'nginx',
+    dir,
+    port,
+    configFile,
+    validate: [...base, '-t', '-q', '-g', 'daemon off;'],
+    command: [...base, '-g', 'daemon off;'],
+    logFiles: [path.join(dir, 'error.log')],
+  });
+}
