@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import { encodePairs, decodePairs, type Pair } from '../protocol/index.js';
+import { BadRequestError, paramLookup, requestHeaders, requestUrl } from './cgi-request.js';
+
+function params(pairs: Pair[]) {
+  return decodePairs(encodePairs(pairs));
+}
+const url = (pairs: Pair[]) => requestUrl(paramLookup(params(pairs)));
+
+describe('requestUrl', () => {
+  it('rebuilds the public URL from REQUEST_SCHEME, HTTP_HOST and REQUEST_URI', () => {
+    expect(url([['REQUEST_SCHEME', 'https'], ['HTTP_HOST', 'example.com:8443'], ['REQUEST_URI', '/app/a?b=c']])).toBe(
+      'https://example.com:8443/app/a?b=c',
+    );
+  });
+
+  it('takes https from HTTPS=on or HTTPS=1 when there is no REQUEST_SCHEME', () => {
+    expect(url([['HTTPS', 'on'], ['HTTP_HOST', 'h'], ['REQUEST_URI', '/']])).toBe('https://h/');
+    expect(url([['HTTPS', '1'], ['HTTP_HOST', 'h'], ['REQUEST_URI', '/']])).toBe('https://h/');
+    expect(url([['HTTPS', 'off'], ['HTTP_HOST', 'h'], ['REQUEST_URI', '/']])).toBe('http://h/');
+  });
+
+  it('falls back to SERVER_NAME and a non-default SERVER_PORT without a Host', () => {
+    expect(url([['SERVER_NAME', 'srv'], ['SERVER_PORT', '8080'], ['REQUEST_URI', '/x']])).toBe('http://srv:8080/x');
+    expect(url([['SERVER_NAME', 'srv'], ['SERVER_PORT', '80'], ['REQUEST_URI', '/x']])).toBe('http://srv/x');
+    expect(url([['SERVER_NAME', '::1'], ['SERVER_PORT', '81'], ['REQUEST_URI', '/']])).toBe('http://[::1]:81/');
+  });
+
+  it('falls back to SCRIPT_NAME + PATH_INFO + QUERY_STRING without REQUEST_URI, escaping them again', () => {
+    expect(
+      url([['HTTP_HOST', 'h'], ['SCRIPT_NAME', '/app'], ['PATH_INFO', '/a b/é?#'], ['QUERY_STRING', 'q=1&r=%20']]),
+    ).toBe('http://h/app/a%20b/%C3%A9%3F%23?q=1&r=%20');
+  });
+
+  it('keeps %-escapes and raw UTF-8 bytes of REQUEST_URI byte-exact', () => {
+    expect(url([['HTTP_HOST', 'h'], ['REQUEST_URI', '/%41%2f%zz/caf\u00e9']])).toBe('http://h/%41%2f%zz/caf%C3%A9');
+    const raw = new Uint8Array([0x2f, 0xff, 0xc3, 0x28]);
+    expect(url([['HTTP_HOST', 'h'], ['REQUEST_URI', raw]])).toBe('http://h/%FF%C3(');
+  });
+
+  it('keeps a path that starts with // as a path', () => {
+    expect(url([['HTTP_HOST', 'h'], ['REQUEST_URI', '//evil.com/x']])).toBe('http://h//evil.com/x');
+  });
+
+  it('rejects an invalid Host with a BadRequestError', () => {
+    for (const host of ['a/b', 'a b', 'x@evil', 'h?x', '']) {
+      if (host === '') continue;
+      expect(() => url([['HTTP_HOST', host], ['REQUEST_URI', '/']])).toThrow(BadRequestError);
+    }
+  });
+});
+
+describe('requestHeaders', () => {
+  it('maps HTTP_* params, CONTENT_TYPE and CONTENT_LENGTH to headers', () => {
+    const headers = requestHeaders(
+      params([['HTTP_X_FORWARDED_FOR', '1.2.3.4'], ['CONTENT_TYPE', 'text/plain'], ['CONTENT_LENGTH', '5'], ['SERVER_NAME', 'x']]),
+    );
+    expect([...headers]).toEqual([['content-length', '5'], ['content-type', 'text/plain'], ['x-forwarded-for', '1.2.3.4']]);
+  });
+
+  it('joins repeated params (nginx 1.22) with ", ", and cookies with "; "', () => {
+    const headers = requestHeaders(
+      params([['HTTP_ACCEPT', 'a'], ['HTTP_ACCEPT', 'b'], ['HTTP_COOKIE', 'x=1'], ['HTTP_COOKIE', 'y=2']]),
+    );
+    expect(headers.get('accept')).toBe('a, b');
+    expect(headers.get('cookie')).toBe('x=1; y=2');
+  });
+
+  it('drops a header value the WHATWG Headers rejects and keeps the rest', () => {
+    const headers = requestHeaders(params([['HTTP_BAD', 'a\r\nb'], ['HTTP_GOOD', 'ok'], ['HTTP_NUL', 'a\0b']]));
+    expect([...headers]).toEqual([['good', 'ok']]);
+  });
+
+  it('keeps non-ASCII header bytes as ISO-8859-1, as HTTP does', () => {
+    const headers = requestHeaders(params([['HTTP_X_NAME', new Uint8Array([0x63, 0xe9])]]));
+    expect(headers.get('x-name')).toBe('c\u00e9');
+  });
+});
