@@ -19,7 +19,7 @@ export function parseListen(text: string): ListenTarget {
   const value = text.trim();
   if (value.startsWith('unix:')) return { kind: 'unix', path: value.slice(5) };
   if (value.includes('/')) return { kind: 'unix', path: value };
-  const match = /^(?:\[([^\]]+)\]|([^:]*))?:?(\d+)$/.exec(value);
+  const match = /^(?:(?:\[([^\]]+)\]|([^:]*)):)?(\d+)$/.exec(value);
   const port = Number(match?.[3]);
   if (!match || !Number.isInteger(port) || port > 65535) {
     throw new TypeError(`cannot parse listen address ${JSON.stringify(text)}: use host:port, :port or /path/to.sock`);

@@ -1,0 +1,197 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, connect, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { concat, decodeOutput, parseCgi, requestRecords } from '../engine/test-support/wire.js';
+import type { Pair } from '../protocol/index.js';
+import { serve, type FastCGIServer } from './serve.js';
+import { isListeningSocket, parseListen, resolveTarget } from './listen-target.js';
+
+const GET: Pair[] = [['REQUEST_METHOD', 'GET'], ['REQUEST_URI', '/'], ['HTTP_HOST', 'h']];
+
+function open(server: FastCGIServer): Socket {
+  const address = server.address!;
+  return address.type === 'unix' ? connect({ path: address.path }) : connect({ port: (address as { port: number }).port, host: '127.0.0.1' });
+}
+
+/** Sends one request on a fresh connection and reads until the app closes it. */
+async function request(socket: Socket, records: Uint8Array): Promise<{ status: string; body: string } | 'closed'> {
+  const chunks: Buffer[] = [];
+  socket.on('data', (c: Buffer) => chunks.push(c));
+  socket.on('error', () => {});
+  socket.write(records);
+  await once(socket, 'close');
+  const out = decodeOutput([concat(chunks)]).get(1);
+  if (!out?.end) return 'closed';
+  const { status, body } = parseCgi(out.stdout);
+  return { status, body };
+}
+
+let dir: string;
+let servers: FastCGIServer[] = [];
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'fcgi-serve-'));
+});
+afterEach(async () => {
+  await Promise.all(servers.map((s) => s.close({ timeout: 100 })));
+  servers = [];
+  await rm(dir, { recursive: true, force: true });
+});
+function start(...args: Parameters<typeof serve>): FastCGIServer {
+  const server = serve(...(args as [never, never]));
+  servers.push(server);
+  return server;
+}
+
+describe('serve', () => {
+  it('serves a handler over TCP on 127.0.0.1 and reports its address', async () => {
+    const server = await start(() => new Response('tcp'), { port: 0 }).ready();
+    expect(server.address).toMatchObject({ type: 'tcp', host: '127.0.0.1' });
+    expect(await request(open(server), requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'tcp' });
+  });
+
+  it('accepts serve({ fetch, ...options }) and objects with a fetch method', async () => {
+    const a = await start({ fetch: () => new Response('a'), port: 0 }).ready();
+    const app = { greeting: 'b', fetch(this: { greeting: string }) { return new Response(this.greeting); } };
+    const b = await start(app, { port: 0 }).ready();
+    expect(await request(open(a), requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'a' });
+    expect(await request(open(b), requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'b' });
+  });
+
+  it('serves on a Unix socket with owner-and-group permissions by default, or the mode asked', async () => {
+    const path = join(dir, 'app.sock');
+    const server = await start(() => new Response('unix'), { path }).ready();
+    expect((await stat(path)).mode & 0o777).toBe(0o660);
+    expect(await request(open(server), requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'unix' });
+    const strict = join(dir, 'strict.sock');
+    await start(() => new Response('x'), { path: strict, socketMode: 0o600 }).ready();
+    expect((await stat(strict)).mode & 0o777).toBe(0o600);
+  });
+
+  it('replaces a stale socket file but refuses a live socket and a regular file', async () => {
+    const stale = join(dir, 'stale.sock');
+    const old = createServer();
+    await new Promise<void>((resolve) => old.listen(stale, resolve));
+    // A socket file left behind by a crash: the fd closes, the file stays.
+    (old as unknown as { _handle: { close(): void } })._handle.close();
+    await expect(start(() => new Response('x'), { path: stale }).ready()).resolves.toBeDefined();
+
+    const live = join(dir, 'live.sock');
+    await start(() => new Response('x'), { path: live }).ready();
+    await expect(start(() => new Response('x'), { path: live }).ready()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+
+    const file = join(dir, 'file');
+    await writeFile(file, 'keep me');
+    await expect(start(() => new Response('x'), { path: file }).ready()).rejects.toMatchObject({ code: 'EEXIST' });
+  });
+
+  it('rejects ready() when the port is in use', async () => {
+    const first = await start(() => new Response('x'), { port: 0 }).ready();
+    const port = (first.address as { port: number }).port;
+    await expect(start(() => new Response('x'), { port }).ready()).rejects.toMatchObject({ code: 'EADDRINUSE' });
+  });
+
+  it('closes TCP connections from addresses outside FCGI_WEB_SERVER_ADDRS at once', async () => {
+    const closed = await start(() => new Response('x'), { port: 0, webServerAddrs: ['192.0.2.1'] }).ready();
+    expect(await request(open(closed), requestRecords(1, GET))).toBe('closed');
+    const allowed = await start(() => new Response('ok'), { port: 0, webServerAddrs: ['192.0.2.1', '127.0.0.1'] }).ready();
+    expect(await request(open(allowed), requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'ok' });
+  });
+
+  it('closes only the connection that breaks the protocol, and keeps serving', async () => {
+    const errors: unknown[] = [];
+    const server = await start(() => new Response('still here'), { port: 0, onError: (e) => void errors.push(e) }).ready();
+    expect(await request(open(server), new Uint8Array([9, 9, 9, 9, 9, 9, 9, 9]))).toBe('closed');
+    expect(errors).toEqual([expect.objectContaining({ name: 'FastCGIProtocolError' })]);
+    expect(await request(open(server), requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'still here' });
+  });
+
+  it('closes gracefully: in-flight requests finish and waitUntil work is awaited', async () => {
+    let background = false;
+    const server = await start(
+      async (_request, ctx) => {
+        ctx.waitUntil(new Promise((resolve) => setTimeout(resolve, 50)).then(() => (background = true)));
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        return new Response('finished');
+      },
+      { port: 0 },
+    ).ready();
+    const response = request(open(server), requestRecords(1, GET));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    await server.close();
+    expect(await response).toEqual({ status: '200 OK', body: 'finished' });
+    expect(background).toBe(true);
+    await expect(request(open(server), requestRecords(1, GET))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('aborts requests still running when the close timeout passes', async () => {
+    let signal: AbortSignal | undefined;
+    const server = await start(
+      (request) => {
+        signal = request.signal;
+        return new Promise<Response>(() => {});
+      },
+      { port: 0 },
+    ).ready();
+    const response = request(open(server), requestRecords(1, GET));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await server.close({ timeout: 50 });
+    expect(signal?.aborted).toBe(true);
+    // END_REQUEST went out (with no STDOUT head) before the connection closed.
+    expect(await response).toEqual({ status: '', body: '' });
+  });
+
+  it('takes the listening socket a web server leaves on fd 0 when given no listen option', async () => {
+    const path = join(dir, 'spawned.sock');
+    const fixture = fileURLToPath(new URL('./test-support/fd0-app.ts', import.meta.url));
+    // python3 plays the web server: bind, listen, put the socket on fd 0, exec the app.
+    const child = spawn(
+      'python3',
+      [
+        '-c',
+        'import os,socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8); os.dup2(s.fileno(),0); os.execvp(sys.argv[2], sys.argv[2:])',
+        path,
+        process.execPath,
+        '--import',
+        'tsx',
+        fixture,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, FASTCGI_LISTEN: '' } },
+    );
+    try {
+      const [line] = (await once(child.stdout!, 'data')) as [Buffer];
+      expect(JSON.parse(line.toString())).toEqual({ type: 'fd', fd: 0 });
+      const result = await request(connect({ path }), requestRecords(1, GET));
+      expect(result).toEqual({ status: '200 OK', body: 'from fd 0' });
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+  });
+});
+
+describe('listen target', () => {
+  it('uses fd 0 only when it is a listening socket', () => {
+    expect(isListeningSocket(0)).toBe(false);
+  });
+
+  it('falls back to $FASTCGI_LISTEN, then 127.0.0.1:9000', () => {
+    expect(resolveTarget({}, { FASTCGI_LISTEN: '/run/app.sock' })).toEqual({ kind: 'unix', path: '/run/app.sock' });
+    expect(resolveTarget({}, { FASTCGI_LISTEN: '0.0.0.0:9001' })).toEqual({ kind: 'tcp', host: '0.0.0.0', port: 9001 });
+    expect(resolveTarget({}, {})).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 9000 });
+    expect(resolveTarget({ fd: 3, path: '/x' }, {})).toEqual({ kind: 'fd', fd: 3 });
+  });
+
+  it('parses host:port, [v6]:port, :port, bare ports and socket paths', () => {
+    expect(parseListen('[::1]:9000')).toEqual({ kind: 'tcp', host: '::1', port: 9000 });
+    expect(parseListen(':9000')).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 9000 });
+    expect(parseListen('9000')).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 9000 });
+    expect(parseListen('unix:app.sock')).toEqual({ kind: 'unix', path: 'app.sock' });
+    expect(() => parseListen('nonsense:port')).toThrow(/cannot parse/);
+  });
+});
