@@ -38,6 +38,12 @@ describe('requestUrl', () => {
     expect(url([['HTTP_HOST', 'h'], ['REQUEST_URI', raw]])).toBe('http://h/%FF%C3(');
   });
 
+  it('adds a non-default SERVER_PORT to a Host without a port, as Debian nginx sends HTTP_HOST=$host', () => {
+    expect(url([['HTTP_HOST', 'h'], ['SERVER_PORT', '8080'], ['REQUEST_URI', '/']])).toBe('http://h:8080/');
+    expect(url([['HTTP_HOST', 'h'], ['SERVER_PORT', '443'], ['HTTPS', 'on'], ['REQUEST_URI', '/']])).toBe('https://h/');
+    expect(url([['HTTP_HOST', 'h:81'], ['SERVER_PORT', '8080'], ['REQUEST_URI', '/']])).toBe('http://h:81/');
+  });
+
   it('keeps a path that starts with // as a path', () => {
     expect(url([['HTTP_HOST', 'h'], ['REQUEST_URI', '//evil.com/x']])).toBe('http://h//evil.com/x');
   });

@@ -77,6 +77,12 @@ export function requestUrl(get: ParamLookup): string {
     host = port && port !== (https ? '443' : '80') ? `${bracketed}:${port}` : bracketed;
   }
   if (!VALID_HOST.test(host)) throw new BadRequestError(`invalid Host ${JSON.stringify(host)}`);
+  if (!/:\d+$/.test(host)) {
+    // Debian's nginx fastcgi_params send HTTP_HOST as $host, which drops the port: the port the
+    // web server was reached on is the one the browser used.
+    const port = paramText(get, 'SERVER_PORT');
+    if (port && /^\d+$/.test(port) && port !== (https ? '443' : '80')) host = `${host}:${port}`;
+  }
 
   let target: string;
   const requestUri = get('REQUEST_URI');
