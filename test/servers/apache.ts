@@ -102,6 +102,11 @@ export interface ApacheProxyOptions {
   upstream: Upstream;
   /** Mount the app under e.g. '/app/' instead of '/'. */
   prefix?: string;
+  /**
+   * false: flush every packet from the app to the client (ProxySet
+   * flushpackets=on). Default true: mod_proxy_fcgi buffers the response.
+   */
+  buffering?: boolean;
 }
 
 /** mod_proxy_fcgi: ProxyPass to an app that is already listening. */
@@ -110,7 +115,9 @@ export function startApache(o: ApacheProxyOptions): Promise<WebServer> {
   return startApacheWith({
     name: 'apache-proxy-fcgi',
     modules: ['proxy', 'proxy_fcgi'],
-    body: () => renderSnippet('apache-proxy-fcgi.conf', { PREFIX: o.prefix ?? '/', UPSTREAM: target }),
+    body: () =>
+      renderSnippet('apache-proxy-fcgi.conf', { PREFIX: o.prefix ?? '/', UPSTREAM: target }) +
+      (o.buffering === false ? `\n<Proxy "${target}">\n    ProxySet flushpackets=on\n</Proxy>\n` : ''),
   });
 }
 export { startApache as startApacheProxyFcgi };
