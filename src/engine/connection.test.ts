@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   ProtocolStatus,
   RecordType,
@@ -262,5 +262,34 @@ describe('Connection', () => {
     expect(byByte.requests[0]!.params.map(([n, v]) => [n, latin1(v)])).toEqual(
       whole.requests[0]!.params.map(([n, v]) => [n, latin1(v)]),
     );
+  });
+
+  describe('timeouts', () => {
+    afterEach(() => {
+      vi.useRealTimers();
+    });
+
+    it('closes a connection left idle, but not one with a request in flight', () => {
+      vi.useFakeTimers();
+      const { requests, onRequest } = collectRequests();
+      const idle = createWire({ limits: { idleTimeout: 1000 } });
+      const busy = createWire({ onRequest, limits: { idleTimeout: 1000 } });
+      busy.send(requestRecords(1, PARAMS, '', { keepConn: true }));
+      vi.advanceTimersByTime(1500);
+      expect(idle.ended).toBe(true);
+      expect(busy.ended).toBe(false);
+      requests[0]!.end();
+      vi.advanceTimersByTime(1500);
+      expect(busy.ended).toBe(true);
+    });
+
+    it('closes a connection whose PARAMS never finish', () => {
+      vi.useFakeTimers();
+      const wire = createWire({ limits: { paramsTimeout: 500 } });
+      wire.send(encodeBeginRequest(1, 1, true), encodeStream(RecordType.PARAMS, 1, new Uint8Array([4, 1])));
+      vi.advanceTimersByTime(600);
+      expect(wire.destroyed).toBe(true);
+      expect(wire.errors[0]?.message).toMatch(/PARAMS of request 1 incomplete/);
+    });
   });
 });

@@ -38,6 +38,12 @@ const ROLES: Record<number, FastCGIRole | undefined> = {
   [Role.FILTER]: 'filter',
 };
 
+/** Timers must not keep a process alive on their own (Node); elsewhere a no-op. */
+function unref<T>(timer: T): T {
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
+}
+
 /** The peer closed the connection; every request still on it is aborted with this reason. */
 export function connectionLost(): DOMException {
   return new DOMException('The FastCGI connection was closed by the web server', 'AbortError');
@@ -59,10 +65,13 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   /** No new requests: close once the last one ends. */
   #draining = false;
   #closed = false;
+  #idleTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #paramsTimers = new Map<number, ReturnType<typeof setTimeout>>();
 
   constructor(transport: Transport, options: ConnectionOptions) {
     this.#transport = transport;
     this.#options = options;
+    this.#armIdle();
   }
 
   /** Requests begun and not yet ended. */
@@ -148,7 +157,10 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     if (request === undefined) return;
     if (type === RecordType.STDIN) request.stdin.end();
     else if (type === RecordType.DATA) request.data?.end();
-    else if (type === RecordType.PARAMS && request.endParams()) this.#options.onRequest(request);
+    else if (type === RecordType.PARAMS && request.endParams()) {
+      this.#clearParamsTimer(requestId);
+      this.#options.onRequest(request);
+    }
   }
 
   // FlowControl
@@ -181,10 +193,12 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   finish(request: FastCGIRequest): void {
     if (this.#requests.get(request.id) !== request) return;
     this.#requests.delete(request.id);
+    this.#clearParamsTimer(request.id);
     this.#options.slots.release();
     request.stdin.discard();
     request.data?.discard();
     if (!request.keepConn || (this.#draining && this.#requests.size === 0)) this.#end();
+    else if (this.#requests.size === 0) this.#armIdle();
   }
 
   // internals
@@ -211,6 +225,38 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
       requestId,
       new FastCGIRequest(requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this),
     );
+    this.#disarmIdle();
+    if (limits.paramsTimeout > 0) {
+      this.#paramsTimers.set(
+        requestId,
+        unref(
+          setTimeout(() => {
+            this.#violation(
+              new FastCGIProtocolError(`PARAMS of request ${requestId} incomplete after ${limits.paramsTimeout} ms`),
+            );
+          }, limits.paramsTimeout),
+        ),
+      );
+    }
+  }
+
+  #clearParamsTimer(requestId: number): void {
+    const timer = this.#paramsTimers.get(requestId);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    this.#paramsTimers.delete(requestId);
+  }
+
+  #armIdle(): void {
+    const { idleTimeout } = this.#options.limits;
+    if (idleTimeout <= 0 || this.#closed) return;
+    this.#disarmIdle();
+    this.#idleTimer = unref(setTimeout(() => this.#end(), idleTimeout));
+  }
+
+  #disarmIdle(): void {
+    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
   }
 
   #reject(requestId: number, keepConn: boolean, status: ProtocolStatus): void {
@@ -254,6 +300,9 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
 
   #close(): void {
     this.#closed = true;
+    this.#disarmIdle();
+    for (const timer of this.#paramsTimers.values()) clearTimeout(timer);
+    this.#paramsTimers.clear();
     this.#wakeWriters();
     this.#options.onClose?.();
   }

@@ -8,6 +8,10 @@ export interface EngineLimits {
   maxBodySize: number;
   /** Unread body bytes per request before the connection stops reading its socket. */
   bodyHighWaterMark: number;
+  /** A connection with no request in flight is closed after this many ms (0: never). */
+  idleTimeout: number;
+  /** A request whose PARAMS stream is not complete this many ms after BEGIN_REQUEST closes its connection (0: never). */
+  paramsTimeout: number;
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -15,6 +19,9 @@ export const DEFAULT_LIMITS: EngineLimits = {
   maxParamsBytes: 1024 * 1024,
   maxBodySize: 100 * 1024 * 1024,
   bodyHighWaterMark: 64 * 1024,
+  // Longer than nginx's upstream keepalive_timeout (60 s), so nginx closes idle connections first.
+  idleTimeout: 120_000,
+  paramsTimeout: 30_000,
 };
 
 /** FCGI_MAX_REQS: concurrent requests counted over every connection of an application. */

@@ -8,7 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { concat, decodeOutput, parseCgi, requestRecords } from '../engine/test-support/wire.js';
 import type { Pair } from '../protocol/index.js';
-import { serve, type FastCGIServer } from './serve.js';
+import type { App } from '../types.js';
+import { serve, type FastCGIServer, type ServeOptions, type ServeOptionsWithFetch } from './serve.js';
 import { isListeningSocket, parseListen, resolveTarget } from './listen-target.js';
 
 const GET: Pair[] = [['REQUEST_METHOD', 'GET'], ['REQUEST_URI', '/'], ['HTTP_HOST', 'h']];
@@ -41,8 +42,8 @@ afterEach(async () => {
   servers = [];
   await rm(dir, { recursive: true, force: true });
 });
-function start(...args: Parameters<typeof serve>): FastCGIServer {
-  const server = serve(...(args as [never, never]));
+function start(app: App | ServeOptionsWithFetch, options?: ServeOptions): FastCGIServer {
+  const server = options === undefined ? serve(app as ServeOptionsWithFetch) : serve(app as App, options);
   servers.push(server);
   return server;
 }

@@ -31,6 +31,10 @@ export interface ServeOptions {
   maxParamsBytes?: number;
   /** Unread body bytes per request before the socket is paused. Default 64 KiB. */
   bodyHighWaterMark?: number;
+  /** Closes a connection with no request in flight after this many ms; 0 never. Default 120 s. */
+  idleTimeout?: number;
+  /** Closes a connection whose request has not sent all its params this many ms after it began; 0 never. Default 30 s. */
+  paramsTimeout?: number;
   /** Addresses allowed to connect over TCP; default $FCGI_WEB_SERVER_ADDRS (comma-separated), else all. */
   webServerAddrs?: readonly string[];
   /** How long `close()` lets in-flight requests run before aborting them; default 10 s. */
@@ -105,6 +109,8 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     maxParamsBytes: options.maxParamsBytes ?? DEFAULT_LIMITS.maxParamsBytes,
     maxBodySize: options.maxBodySize ?? DEFAULT_LIMITS.maxBodySize,
     bodyHighWaterMark: options.bodyHighWaterMark ?? DEFAULT_LIMITS.bodyHighWaterMark,
+    idleTimeout: options.idleTimeout ?? DEFAULT_LIMITS.idleTimeout,
+    paramsTimeout: options.paramsTimeout ?? DEFAULT_LIMITS.paramsTimeout,
   };
   const slots = new RequestSlots(options.maxRequests ?? 1024);
   const allowed = options.webServerAddrs ??
