@@ -125,6 +125,12 @@ export { startApache as startApacheProxyFcgi };
 export interface ApacheFcgidOptions extends SpawnedApp {
   /** Mount the app under e.g. '/app/' instead of '/'. */
   prefix?: string;
+  /**
+   * FcgidMaxProcessesPerClass (mod_fcgid default 100). mod_fcgid sends one
+   * request at a time per app process and starts more processes for
+   * concurrent requests; 1 keeps a single app process (others queue).
+   */
+  maxProcesses?: number;
 }
 
 /**
@@ -138,7 +144,7 @@ export function startApacheFcgid(o: ApacheFcgidOptions): Promise<WebServer> {
     body: ({ dir }) => `FcgidIPCDir "${dir}/run/fcgid"
 FcgidProcessTableFile "${dir}/run/fcgid_shm"
 FcgidIOTimeout 120
-${renderSnippet('apache-fcgid.conf', { PREFIX: o.prefix ?? '/', WRAPPER: writeWrapper(dir, 'app.fcgi', o) })}`,
+${o.maxProcesses !== undefined ? `FcgidMaxProcessesPerClass ${o.maxProcesses}\n` : ''}${renderSnippet('apache-fcgid.conf', { PREFIX: o.prefix ?? '/', WRAPPER: writeWrapper(dir, 'app.fcgi', o) })}`,
   });
 }
 
