@@ -65,13 +65,17 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   /** No new requests: close once the last one ends. */
   #draining = false;
   #closed = false;
-  #idleTimer: ReturnType<typeof setTimeout> | undefined;
-  readonly #paramsTimers = new Map<number, ReturnType<typeof setTimeout>>();
+  /** One timer watches idleness and stalled PARAMS, so requests do not each set a timer. */
+  #watchdog: ReturnType<typeof setInterval> | undefined;
+  /** When the last request ended (ms since epoch); undefined while requests are in flight. */
+  #idleSince: number | undefined = Date.now();
+  /** Requests whose PARAMS are not complete yet, with their BEGIN_REQUEST time. */
+  readonly #awaitingParams = new Map<number, number>();
 
   constructor(transport: Transport, options: ConnectionOptions) {
     this.#transport = transport;
     this.#options = options;
-    this.#armIdle();
+    this.#watch();
   }
 
   /** Requests begun and not yet ended. */
@@ -158,7 +162,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     if (type === RecordType.STDIN) request.stdin.end();
     else if (type === RecordType.DATA) request.data?.end();
     else if (type === RecordType.PARAMS && request.endParams()) {
-      this.#clearParamsTimer(requestId);
+      this.#awaitingParams.delete(requestId);
       this.#options.onRequest(request);
     }
   }
@@ -193,12 +197,12 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   finish(request: FastCGIRequest): void {
     if (this.#requests.get(request.id) !== request) return;
     this.#requests.delete(request.id);
-    this.#clearParamsTimer(request.id);
+    this.#awaitingParams.delete(request.id);
     this.#options.slots.release();
     request.stdin.discard();
     request.data?.discard();
     if (!request.keepConn || (this.#draining && this.#requests.size === 0)) this.#end();
-    else if (this.#requests.size === 0) this.#armIdle();
+    else if (this.#requests.size === 0) this.#idleSince = Date.now();
   }
 
   // internals
@@ -225,38 +229,28 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
       requestId,
       new FastCGIRequest(requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this),
     );
-    this.#disarmIdle();
-    if (limits.paramsTimeout > 0) {
-      this.#paramsTimers.set(
-        requestId,
-        unref(
-          setTimeout(() => {
-            this.#violation(
-              new FastCGIProtocolError(`PARAMS of request ${requestId} incomplete after ${limits.paramsTimeout} ms`),
-            );
-          }, limits.paramsTimeout),
-        ),
-      );
+    this.#idleSince = undefined;
+    if (limits.paramsTimeout > 0) this.#awaitingParams.set(requestId, Date.now());
+  }
+
+  /** Starts the watchdog: one interval per connection, checking at half the shortest timeout. */
+  #watch(): void {
+    const { idleTimeout, paramsTimeout } = this.#options.limits;
+    const timeouts = [idleTimeout, paramsTimeout].filter((t) => t > 0);
+    if (timeouts.length === 0) return;
+    this.#watchdog = unref(setInterval(() => this.#inspect(), Math.max(10, Math.min(...timeouts) / 2)));
+  }
+
+  #inspect(): void {
+    const now = Date.now();
+    const { idleTimeout, paramsTimeout } = this.#options.limits;
+    for (const [requestId, began] of this.#awaitingParams) {
+      if (now - began >= paramsTimeout) {
+        this.#violation(new FastCGIProtocolError(`PARAMS of request ${requestId} incomplete after ${paramsTimeout} ms`));
+        return;
+      }
     }
-  }
-
-  #clearParamsTimer(requestId: number): void {
-    const timer = this.#paramsTimers.get(requestId);
-    if (timer === undefined) return;
-    clearTimeout(timer);
-    this.#paramsTimers.delete(requestId);
-  }
-
-  #armIdle(): void {
-    const { idleTimeout } = this.#options.limits;
-    if (idleTimeout <= 0 || this.#closed) return;
-    this.#disarmIdle();
-    this.#idleTimer = unref(setTimeout(() => this.#end(), idleTimeout));
-  }
-
-  #disarmIdle(): void {
-    if (this.#idleTimer !== undefined) clearTimeout(this.#idleTimer);
-    this.#idleTimer = undefined;
+    if (this.#idleSince !== undefined && idleTimeout > 0 && now - this.#idleSince >= idleTimeout) this.#end();
   }
 
   #reject(requestId: number, keepConn: boolean, status: ProtocolStatus): void {
@@ -300,9 +294,9 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
 
   #close(): void {
     this.#closed = true;
-    this.#disarmIdle();
-    for (const timer of this.#paramsTimers.values()) clearTimeout(timer);
-    this.#paramsTimers.clear();
+    if (this.#watchdog !== undefined) clearInterval(this.#watchdog);
+    this.#watchdog = undefined;
+    this.#awaitingParams.clear();
     this.#wakeWriters();
     this.#options.onClose?.();
   }

@@ -9,6 +9,12 @@ const utf8 = new TextEncoder();
 
 /** Bytes → string, one char per byte (ISO-8859-1); what HTTP does with header bytes. */
 export function latin1(bytes: Uint8Array): string {
+  if (bytes.length <= 32) {
+    // Param names and most short values: a plain loop beats apply() on a fresh view.
+    let short = '';
+    for (let i = 0; i < bytes.length; i++) short += String.fromCharCode(bytes[i]!);
+    return short;
+  }
   let out = '';
   for (let i = 0; i < bytes.length; i += 4096) {
     out += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
