@@ -190,12 +190,12 @@ export function leftoverProcesses(server: Pick<WebServer, 'dir' | 'pid'>): numbe
   return markedProcesses(server.dir, server.pid);
 }
 
-function waitForPort(port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
+function waitForPort(port: number, dead: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = (): void => {
-      if (child.exitCode !== null || child.signalCode !== null) {
-        reject(new Error(`exited (${child.exitCode ?? child.signalCode}) before listening on port ${port}`));
+      if (dead()) {
+        reject(new Error(`exited before listening on port ${port}`));
         return;
       }
       const sock = net.connect({ host: '127.0.0.1', port });
@@ -329,11 +329,17 @@ export async function launch(o: LaunchOptions): Promise<WebServer> {
   running.add(entry);
   child.stdout?.setEncoding('utf8').on('data', (d: string) => output.push(d));
   child.stderr?.setEncoding('utf8').on('data', (d: string) => output.push(d));
+  let spawnFailed = false;
   const exited = new Promise<void>((res) => {
     if (child.exitCode !== null || child.signalCode !== null) res();
     else child.once('exit', () => res());
+    child.once('error', (e) => {
+      // e.g. ENOENT: no 'exit' will follow
+      spawnFailed = true;
+      output.push(`spawn error: ${e.message}\n`);
+      if (child.pid === undefined) res();
+    });
   });
-  child.once('error', (e) => output.push(`spawn error: ${e.message}\n`));
 
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> => {
@@ -367,7 +373,8 @@ export async function launch(o: LaunchOptions): Promise<WebServer> {
   };
 
   try {
-    await waitForPort(o.port, child, o.startTimeoutMs ?? 15_000);
+    const dead = (): boolean => spawnFailed || child.exitCode !== null || child.signalCode !== null;
+    await waitForPort(o.port, dead, o.startTimeoutMs ?? 15_000);
   } catch (e) {
     await stop();
     throw fail(e instanceof Error ? e.message : String(e));
