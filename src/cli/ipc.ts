@@ -1,0 +1,33 @@
+import type { ListenTarget } from '../server/listen-target.js';
+import type { ProcessStats, StatusReport } from './status.js';
+
+/** Environment variable carrying the primary's listen target to its workers (JSON). */
+export const WORKER_TARGET_ENV = 'FASTCGI_FETCH_WORKER_TARGET';
+
+/** Messages a worker sends its primary. */
+export type WorkerMessage =
+  | { type: 'ready' }
+  | { type: 'fatal'; message: string; exitCode: number }
+  | { type: 'status-request'; id: number }
+  | { type: 'stats'; id: number; stats: ProcessStats };
+
+/** Messages the primary sends a worker. */
+export type PrimaryMessage =
+  | { type: 'shutdown' }
+  | { type: 'stats-request'; id: number }
+  | { type: 'status-response'; id: number; report: StatusReport };
+
+/** Narrows an IPC payload to a tagged message (anything else is not ours, e.g. cluster's own). */
+export function isMessage<T extends { type: string }>(value: unknown): value is T {
+  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
+}
+
+export function encodeTarget(target: ListenTarget): string {
+  return JSON.stringify(target);
+}
+
+export function decodeTarget(text: string | undefined): ListenTarget | undefined {
+  if (!text) return undefined;
+  const value = JSON.parse(text) as ListenTarget;
+  return value;
+}

@@ -1,0 +1,50 @@
+import { serve, type FastCGIServer, type ServeOptions } from '../server/serve.js';
+import { resolveTarget, type ListenTarget } from '../server/listen-target.js';
+import type { App } from '../types.js';
+import type { ServeCommand } from './args.js';
+import { CliError, describeListenError } from './errors.js';
+import { Counters, withStatus, type StatusReport } from './status.js';
+
+/** "127.0.0.1:9000", "/run/app.sock", "fd 0": how logs and errors name a listen target. */
+export function describeTarget(target: ListenTarget): string {
+  if (target.kind === 'tcp') return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
+  if (target.kind === 'unix') return target.path;
+  return `fd ${target.fd}`;
+}
+
+/**
+ * The target chosen once for every process: an explicit flag, else what serve() would pick
+ * (fd 0 from a web server, $FASTCGI_LISTEN, 127.0.0.1:9000).
+ */
+export function chooseTarget(command: ServeCommand): ListenTarget {
+  if (command.listen) return command.listen;
+  try {
+    return resolveTarget({});
+  } catch (error) {
+    throw new CliError(`$FASTCGI_LISTEN: ${error instanceof Error ? error.message : String(error)}`, 2);
+  }
+}
+
+function listenOptions(target: ListenTarget, command: ServeCommand): ServeOptions {
+  const base: ServeOptions = { closeTimeout: command.shutdownTimeout };
+  if (target.kind === 'tcp') return { ...base, hostname: target.host, port: target.port };
+  if (target.kind === 'unix') return { ...base, path: target.path, ...(command.socketMode === undefined ? {} : { socketMode: command.socketMode }) };
+  return { ...base, fd: target.fd };
+}
+
+/** Serves the app on `target` with request counting and the status path; resolves once listening. */
+export async function startServing(
+  app: App,
+  command: ServeCommand,
+  target: ListenTarget,
+  counters: Counters,
+  report: () => Promise<StatusReport>,
+): Promise<FastCGIServer> {
+  const server = serve(withStatus(app, counters, command.statusPath, report), listenOptions(target, command));
+  counters.server = server;
+  try {
+    return await server.ready();
+  } catch (error) {
+    throw describeListenError(error, describeTarget(target));
+  }
+}

@@ -1,0 +1,70 @@
+import type { FastCGIServer } from '../server/serve.js';
+import type { ServeCommand } from './args.js';
+import { CliError } from './errors.js';
+import { decodeTarget, isMessage, WORKER_TARGET_ENV, type PrimaryMessage, type WorkerMessage } from './ipc.js';
+import { loadApp } from './load-app.js';
+import { chooseTarget, startServing } from './serving.js';
+import { Counters, summarize, type StatusReport } from './status.js';
+
+function send(message: WorkerMessage): void {
+  // After the primary is gone the channel is closed; there is nobody left to tell.
+  if (process.connected) process.send?.(message);
+}
+
+/**
+ * A cluster worker: serves the app on the primary's socket, answers its requests for counters,
+ * and stops gracefully when told to, on SIGTERM/SIGINT, or when the primary disappears.
+ */
+export async function runWorker(command: ServeCommand): Promise<number> {
+  const counters = new Counters();
+  const pending = new Map<number, (report: StatusReport) => void>();
+  let nextId = 1;
+  const local = () => summarize([counters.snapshot()], { startedAt: counters.startedAt, workers: 1, workerRestarts: 0 });
+  const report = () =>
+    new Promise<StatusReport>((resolve) => {
+      if (!process.connected) return resolve(local());
+      const id = nextId++;
+      const timer = setTimeout(() => {
+        pending.delete(id);
+        resolve(local());
+      }, 2000);
+      pending.set(id, (r) => {
+        clearTimeout(timer);
+        resolve(r);
+      });
+      send({ type: 'status-request', id });
+    });
+
+  let stop!: () => void;
+  const stopRequested = new Promise<void>((resolve) => (stop = resolve));
+
+  process.on('message', (message: unknown) => {
+    if (!isMessage<PrimaryMessage>(message)) return;
+    if (message.type === 'shutdown') stop();
+    else if (message.type === 'stats-request') send({ type: 'stats', id: message.id, stats: counters.snapshot() });
+    else if (message.type === 'status-response') pending.get(message.id)?.(message.report);
+  });
+  // The primary died (even by SIGKILL): no orphan keeps serving behind the web server's back.
+  process.on('disconnect', () => stop());
+  process.on('SIGTERM', () => stop());
+  process.on('SIGINT', () => stop());
+  // A terminal hang-up reaches the whole group; reloading is the primary's job.
+  process.on('SIGHUP', () => {});
+
+  let server: FastCGIServer;
+  try {
+    const target = decodeTarget(process.env[WORKER_TARGET_ENV]) ?? chooseTarget(command);
+    const app = await loadApp(command.module);
+    server = await startServing(app, command, target, counters, report);
+  } catch (error) {
+    const failure = error instanceof CliError ? error : new CliError(error instanceof Error ? error.message : String(error));
+    // The primary reports it (once, not once per worker); alone, say it ourselves.
+    if (!process.connected) throw failure;
+    send({ type: 'fatal', message: failure.message, exitCode: failure.exitCode });
+    return failure.exitCode;
+  }
+  send({ type: 'ready' });
+  await stopRequested;
+  await server.close({ timeout: command.shutdownTimeout });
+  return 0;
+}
