@@ -1,0 +1,28 @@
+/**
+ * fastcgi-fetch/client: speak FastCGI from the web server's side — send a `Request` to php-fpm
+ * or any FastCGI application and get a `Response` back.
+ * @module
+ */
+import { createClientCore, type ClientOptions, type FastCGIClient } from './client/client.js';
+import { socketConnector, type ClientAddress } from './client/node-connector.js';
+
+export type { ClientOptions, ClientRequestInit, Completion, FastCGIClient, FastCGIResult, PoolStats } from './client/client.js';
+export type { ClientAddress } from './client/node-connector.js';
+export type { ParamsOptions } from './client/params.js';
+export type { Connector, Transport, TransportPeer } from './client/transport.js';
+export { FastCGIConnectionError, FastCGIRejectedError, FastCGITimeoutError, type RejectReason } from './client/errors.js';
+export { FastCGIProtocolError } from './protocol/errors.js';
+export { buildParams } from './client/params.js';
+export { createClientCore as createClientOver } from './client/client.js';
+
+/**
+ * A FastCGI client for an application listening on a Unix socket (`{ path }`) or TCP
+ * (`{ host, port }`).
+ *
+ * @example
+ * const php = createClient({ path: '/run/php/php8.2-fpm.sock' }, { documentRoot: '/var/www' });
+ * const response = await php.fetch('http://example.com/index.php?x=1');
+ */
+export function createClient(address: ClientAddress, options?: ClientOptions): FastCGIClient {
+  return createClientCore(socketConnector(address), options);
+}

@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Debian's php-fpm binary (package php-fpm). */
+export const PHP_FPM = ['/usr/sbin/php-fpm8.2', '/usr/sbin/php-fpm'].find((path) => existsSync(path));
+
+export interface PhpFpm {
+  /** Unix socket php-fpm listens on. */
+  socket: string;
+  /** Document root holding the scripts. */
+  root: string;
+  stop(): Promise<void>;
+}
+
+function canConnect(path: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ path });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+/**
+ * Starts php-fpm in the foreground with its own global and pool config (no php.ini), serving
+ * `scripts` from a temporary document root over a Unix socket.
+ */
+export async function startPhpFpm(scripts: Record<string, string>, children = 4): Promise<PhpFpm> {
+  if (PHP_FPM === undefined) throw new Error('php-fpm is not installed');
+  const dir = await mkdtemp(join(tmpdir(), 'fastcgi-fetch-fpm-'));
+  const root = join(dir, 'www');
+  const socket = join(dir, 'php-fpm.sock');
+  await mkdir(root);
+  for (const [name, source] of Object.entries(scripts)) await writeFile(join(root, name), source);
+  const config = [
+    '[global]',
+    `pid = ${join(dir, 'php-fpm.pid')}`,
+    `error_log = ${join(dir, 'php-fpm.log')}`,
+    'daemonize = no',
+    '[test]',
+    `listen = ${socket}`,
+    'pm = static',
+    `pm.max_children = ${children}`,
+    'clear_env = yes',
+    // Errors go to the SAPI logger, which sends them to FCGI_STDERR (fastcgi.logging).
+    'php_admin_value[log_errors] = On',
+    'php_admin_value[display_errors] = Off',
+    'php_admin_value[fastcgi.logging] = On',
+    'php_admin_value[post_max_size] = 64M',
+    'php_admin_value[upload_max_filesize] = 64M',
+    '',
+  ].join('\n');
+  const configPath = join(dir, 'php-fpm.conf');
+  await writeFile(configPath, config);
+  let output = '';
+  const child: ChildProcess = spawn(PHP_FPM, ['-F', '-n', '-y', configPath, '-p', dir, '-R'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(timer);
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
+  for (let attempt = 0; attempt < 100; attempt++) {
+    if (child.exitCode !== null) break;
+    if (existsSync(socket) && (await canConnect(socket))) return { socket, root, stop };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const log = await readFile(join(dir, 'php-fpm.log'), 'utf8').catch(() => '');
+  await stop();
+  throw new Error(`php-fpm did not start:\n${output}${log}`);
+}
