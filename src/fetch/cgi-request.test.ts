@@ -77,6 +77,10 @@ describe('requestHeaders', () => {
     expect([...headers]).toEqual([['good', 'ok']]);
   });
 
+  it('drops a CONTENT_LENGTH that is not a length, like Caddy's -1 for chunked bodies', () => {
+    expect(requestHeaders(params([['CONTENT_LENGTH', '-1']])).has('content-length')).toBe(false);
+  });
+
   it('keeps non-ASCII header bytes as ISO-8859-1, as HTTP does', () => {
     const headers = requestHeaders(params([['HTTP_X_NAME', new Uint8Array([0x63, 0xe9])]]));
     expect(headers.get('x-name')).toBe('c\u00e9');

@@ -128,6 +128,8 @@ export function requestHeaders(params: readonly DecodedPair[]): Headers {
     else continue;
     if (value.length === 0 && header.startsWith('content-')) continue;
     const text = latin1(value);
+    // Caddy sends CONTENT_LENGTH=-1 for a chunked body: that is "unknown", not a length.
+    if (header === 'content-length' && !/^\d+$/.test(text)) continue;
     try {
       if (header === 'cookie' && headers.has('cookie')) headers.set('cookie', `${headers.get('cookie')}; ${text}`);
       else headers.append(header, text);
