@@ -55,6 +55,13 @@ describe('serve', () => {
     expect(await request(open(server), requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'tcp' });
   });
 
+  it('counts connections and requests', async () => {
+    const server = await start(() => new Response('x'), { port: 0 }).ready();
+    await request(open(server), requestRecords(1, GET));
+    await request(open(server), requestRecords(1, GET));
+    expect([server.totalConnections, server.totalRequests, server.activeRequests, server.connections]).toEqual([2, 2, 0, 0]);
+  });
+
   it('accepts serve({ fetch, ...options }) and objects with a fetch method', async () => {
     const a = await start({ fetch: () => new Response('a'), port: 0 }).ready();
     const app = { greeting: 'b', fetch(this: { greeting: string }) { return new Response(this.greeting); } };

@@ -67,6 +67,12 @@ export interface FastCGIServer {
   readonly address: ServerAddress | undefined;
   /** Requests in flight now. */
   readonly activeRequests: number;
+  /** Requests started since the server began. */
+  readonly totalRequests: number;
+  /** FastCGI connections open now. */
+  readonly connections: number;
+  /** Connections accepted since the server began. */
+  readonly totalConnections: number;
 }
 
 function toHandler(app: App): FetchHandler {
@@ -118,6 +124,8 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
   const allowList = allowed.length > 0 ? new Set(allowed.map(normalizeAddress)) : undefined;
   const work = new WorkTracker();
   const connections = new Map<Socket, Connection>();
+  let totalRequests = 0;
+  let totalConnections = 0;
   const handlerOptions = {
     fetch,
     onError: options.onError,
@@ -136,6 +144,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
       limits,
       slots,
       onRequest: (request) => {
+        totalRequests++;
         work.track(handleRequest(request, handlerOptions));
       },
       onError: (error) => {
@@ -148,6 +157,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
       },
     });
     connections.set(socket, connection);
+    totalConnections++;
     socket.once('close', () => connections.delete(socket));
   });
   server.maxConnections = limits.maxConnections;
@@ -208,6 +218,15 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     },
     get activeRequests() {
       return slots.active;
+    },
+    get totalRequests() {
+      return totalRequests;
+    },
+    get connections() {
+      return connections.size;
+    },
+    get totalConnections() {
+      return totalConnections;
     },
   };
   return handle;
