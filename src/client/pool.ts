@@ -40,6 +40,8 @@ export class ConnectionPool {
   readonly #idleTimers = new Map<ClientConnection, ReturnType<typeof setTimeout>>();
   #waiters: Array<() => void> = [];
   #opening = 0;
+  /** A multiplexed connection being opened: callers wait for it rather than open more. */
+  #pendingOpen: Promise<unknown> | undefined;
   #opened = 0;
   #mode: Promise<Mode> | undefined;
   #closing = false;
@@ -69,8 +71,18 @@ export class ConnectionPool {
           return connection;
         }
       }
+      if (mode.multiplex && this.#pendingOpen !== undefined) {
+        await this.#pendingOpen.catch(() => {});
+        continue;
+      }
       if (this.#connections.size + this.#opening < this.#options.maxConnections) {
-        return this.#open(mode.multiplex, true);
+        if (!mode.multiplex) return this.#open(false, true);
+        const opening = this.#open(true, true);
+        this.#pendingOpen = opening;
+        void opening.catch(() => {}).finally(() => {
+          if (this.#pendingOpen === opening) this.#pendingOpen = undefined;
+        });
+        return opening;
       }
       await new Promise<void>((resolve, reject) => {
         const onAbort = () => reject(signal.reason);
