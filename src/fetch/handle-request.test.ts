@@ -99,6 +99,19 @@ describe('handleRequest', () => {
     expect(waited).toHaveLength(1);
   });
 
+  it("runs a Hono app whose handlers use c.env and c.executionCtx.waitUntil", async () => {
+    const { Hono } = await import('hono');
+    const app = new Hono<{ Bindings: FastCGIContext }>();
+    app.get('/path', (c) => {
+      c.executionCtx.waitUntil(Promise.resolve());
+      return c.text(`${c.env.role} ${c.req.query('q')}`);
+    });
+    const { wire, done, waited } = setup((request, context, exec) => app.fetch(request, context, exec));
+    wire.send(requestRecords(1, GET));
+    expect((await done()).body).toBe('responder 1');
+    expect(waited).toHaveLength(1);
+  });
+
   it('writes context.log lines to FCGI_STDERR', async () => {
     const { wire, done } = setup((_r, ctx) => {
       ctx.log('something happened');
