@@ -77,7 +77,7 @@ describe('requestHeaders', () => {
     expect([...headers]).toEqual([['good', 'ok']]);
   });
 
-  it('drops a CONTENT_LENGTH that is not a length, like Caddy's -1 for chunked bodies', () => {
+  it("drops a CONTENT_LENGTH that is not a length, like Caddy's -1 for chunked bodies", () => {
     expect(requestHeaders(params([['CONTENT_LENGTH', '-1']])).has('content-length')).toBe(false);
   });
 
