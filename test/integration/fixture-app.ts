@@ -19,7 +19,7 @@ export interface FixtureProbe {
 export const FIVE_MIB = 5 * 1024 * 1024;
 
 /** Deterministic bytes: the same on both ends without sending them twice. */
-export function pattern(size: number): Uint8Array {
+export function pattern(size: number): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(size);
   for (let i = 0; i < size; i++) out[i] = (i * 31 + (i >> 8)) & 0xff;
   return out;
