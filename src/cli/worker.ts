@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import type { FastCGIServer } from '../server/serve.js';
 import type { ServeCommand } from './args.js';
 import { CliError } from './errors.js';
@@ -5,6 +6,9 @@ import { decodeTarget, isMessage, WORKER_TARGET_ENV, type PrimaryMessage, type W
 import { loadApp } from './load-app.js';
 import { chooseTarget, startServing } from './serving.js';
 import { Counters, summarize, type StatusReport } from './status.js';
+
+/** How long a leaving worker keeps reading connections it was just given before draining them. */
+const HANDOFF_GRACE_MS = 500;
 
 function send(message: WorkerMessage): void {
   // After the primary is gone the channel is closed; there is nobody left to tell.
@@ -65,6 +69,11 @@ export async function runWorker(command: ServeCommand): Promise<number> {
   }
   send({ type: 'ready' });
   await stopRequested;
+  // First leave the primary's rotation (cluster closes our listening handle; connections it
+  // hands over meanwhile go to another worker). A connection handed over just before has not
+  // sent its request yet: give it a moment to, so draining waits for it instead of closing it.
+  if (process.connected) cluster.worker?.disconnect();
+  await new Promise((resolve) => setTimeout(resolve, Math.min(HANDOFF_GRACE_MS, command.shutdownTimeout)));
   await server.close({ timeout: command.shutdownTimeout });
   return 0;
 }
