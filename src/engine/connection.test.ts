@@ -225,6 +225,15 @@ describe('Connection', () => {
     expect(wire.errors).toEqual([]);
   });
 
+  it('fails a body still being read once its request has ended, rather than leaving the reader waiting', async () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest });
+    wire.send(encodeBeginRequest(1, 1, true), encodeParams(1, PARAMS), encodeStream(RecordType.STDIN, 1, enc.encode('part')));
+    const body = requests[0]!.stdin.open();
+    requests[0]!.end();
+    await expect(readAll(body)).rejects.toThrow(/already ended/);
+  });
+
   it('fails the body with a 413 error beyond maxBodySize without buffering the rest', async () => {
     const { requests, onRequest } = collectRequests();
     const wire = createWire({ onRequest, limits: { maxBodySize: 100 } });

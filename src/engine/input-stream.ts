@@ -109,9 +109,19 @@ export class InputStream {
     this.flow.release(this);
   }
 
-  /** Nobody will read the rest: drop what is queued and what still comes. */
+  /**
+   * Nobody will read the rest: drop what is queued and what still comes. A reader still
+   * waiting (the request ended first) gets an error instead of waiting forever.
+   */
   discard(): void {
-    if (this.#state === State.Open) this.#state = State.Discarding;
+    if (this.#state === State.Open) {
+      this.#state = State.Discarding;
+      try {
+        this.#controller?.error(new DOMException('the FastCGI request has already ended', 'AbortError'));
+      } catch {
+        // Already cancelled by its reader.
+      }
+    }
     this.#early = [];
     this.#earlyBytes = 0;
     this.flow.release(this);

@@ -96,11 +96,9 @@ export async function writeResponse(request: FastCGIRequest, response: Response,
   }
 
   const reader = body.getReader();
-  const onAbort = () => {
-    reader.cancel(request.signal.reason).catch(() => {});
-  };
-  const signal = request.signal;
-  signal.addEventListener('abort', onAbort, { once: true });
+  const stopWatching = request.whenAborted((reason) => {
+    reader.cancel(reason).catch(() => {});
+  });
   let headSent = false;
   try {
     // Gather what the body has ready now: a whole small body makes one write with a length.
@@ -144,7 +142,6 @@ export async function writeResponse(request: FastCGIRequest, response: Response,
     request.end([], 1);
     throw new BodyStreamError('the response body failed after the head was sent', { cause: error });
   } finally {
-    signal.removeEventListener('abort', onAbort);
-    if (request.done && request.aborted) reader.cancel(signal.reason).catch(() => {});
+    stopWatching();
   }
 }
