@@ -31,7 +31,12 @@ export function cliArgv(args: readonly string[]): string[] {
 }
 
 export function startCli(args: readonly string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): CliProcess {
-  const child = spawn(process.execPath, cliArgv(args), {
+  return startProcess(process.execPath, cliArgv(args), options);
+}
+
+/** Like {@link startCli} for any command (e.g. spawn-fcgi wrapping the CLI). */
+export function startProcess(command: string, args: readonly string[], options: { env?: Record<string, string | undefined>; cwd?: string } = {}): CliProcess {
+  const child = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
     env: { ...process.env, FASTCGI_LISTEN: undefined, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
