@@ -12,7 +12,6 @@ export type { ParamsOptions } from './client/params.js';
 export type { Connector, Transport, TransportPeer } from './client/transport.js';
 export { FastCGIConnectionError, FastCGIRejectedError, FastCGITimeoutError, type RejectReason } from './client/errors.js';
 export { FastCGIProtocolError } from './protocol/errors.js';
-export { buildParams } from './client/params.js';
 export { createClientCore as createClientOver } from './client/client.js';
 
 /**
