@@ -1,16 +1,14 @@
 import { chmod } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Connection } from '../engine/connection.js';
-import { DEFAULT_LIMITS, RequestSlots, type EngineLimits } from '../engine/limits.js';
-import { handleRequest } from '../fetch/handle-request.js';
-import type { App, ErrorHandler, FetchHandler } from '../types.js';
+import type { App, FetchHandler } from '../types.js';
+import { createApplication, type ApplicationOptions } from './application.js';
 import { resolveTarget, type ListenTarget } from './listen-target.js';
-import { attachConnection } from './socket-connection.js';
+import { attachSocket } from './socket-connection.js';
 import { clearStaleSocket } from './unix-socket.js';
-import { WorkTracker } from './work-tracker.js';
 
 /** Options for {@link serve}. Listen options are exclusive: `fd`, else `path`, else `port`. */
-export interface ServeOptions {
+export interface ServeOptions extends ApplicationOptions {
   /** TCP port. With no listen option: fd 0 if it is a listening socket, else $FASTCGI_LISTEN, else 9000. */
   port?: number;
   /** TCP address to bind; default 127.0.0.1 (FastCGI should not face the internet). */
@@ -21,26 +19,10 @@ export interface ServeOptions {
   socketMode?: number;
   /** An inherited listening socket (e.g. 0, where web servers put it). */
   fd?: number;
-  /** Most connections at once (FCGI_MAX_CONNS); default 1024. */
-  maxConnections?: number;
-  /** Most concurrent requests over all connections (FCGI_MAX_REQS); more get OVERLOADED. Default 1024. */
-  maxRequests?: number;
-  /** Most request-body bytes; more is answered 413. Default 100 MiB. */
-  maxBodySize?: number;
-  /** Most bytes of CGI params per request; more closes the connection. Default 1 MiB. */
-  maxParamsBytes?: number;
-  /** Unread body bytes per request before the socket is paused. Default 64 KiB. */
-  bodyHighWaterMark?: number;
-  /** Closes a connection with no request in flight after this many ms; 0 never. Default 120 s. */
-  idleTimeout?: number;
-  /** Closes a connection whose request has not sent all its params this many ms after it began; 0 never. Default 30 s. */
-  paramsTimeout?: number;
   /** Addresses allowed to connect over TCP; default $FCGI_WEB_SERVER_ADDRS (comma-separated), else all. */
   webServerAddrs?: readonly string[];
   /** How long `close()` lets in-flight requests run before aborting them; default 10 s. */
   closeTimeout?: number;
-  /** Turns a failure into a response; also told of protocol errors (with no request). */
-  onError?: ErrorHandler;
 }
 
 /** `serve({ fetch, ...options })`: the Bun/Deno/srvx shape. */
@@ -75,12 +57,6 @@ export interface FastCGIServer {
   readonly totalConnections: number;
 }
 
-function toHandler(app: App): FetchHandler {
-  if (typeof app === 'function') return app;
-  if (app && typeof app.fetch === 'function') return app.fetch.bind(app) as FetchHandler;
-  throw new TypeError('serve() needs a fetch handler: a function, or an object with a fetch method');
-}
-
 function isOptionsObject(value: unknown): value is ServeOptionsWithFetch {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
@@ -108,31 +84,12 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     maybeOptions ?? (isOptionsObject(appOrOptions) ? appOrOptions : {});
   const app: App =
     maybeOptions === undefined && isOptionsObject(appOrOptions) ? appOrOptions.fetch : (appOrOptions as App);
-  const fetch = toHandler(app);
-
-  const limits: EngineLimits = {
-    maxConnections: options.maxConnections ?? DEFAULT_LIMITS.maxConnections,
-    maxParamsBytes: options.maxParamsBytes ?? DEFAULT_LIMITS.maxParamsBytes,
-    maxBodySize: options.maxBodySize ?? DEFAULT_LIMITS.maxBodySize,
-    bodyHighWaterMark: options.bodyHighWaterMark ?? DEFAULT_LIMITS.bodyHighWaterMark,
-    idleTimeout: options.idleTimeout ?? DEFAULT_LIMITS.idleTimeout,
-    paramsTimeout: options.paramsTimeout ?? DEFAULT_LIMITS.paramsTimeout,
-  };
-  const slots = new RequestSlots(options.maxRequests ?? 1024);
+  const application = createApplication(app, { log, ...options });
   const allowed = options.webServerAddrs ??
     (process.env.FCGI_WEB_SERVER_ADDRS ?? '').split(',').map((a) => a.trim()).filter(Boolean);
   const allowList = allowed.length > 0 ? new Set(allowed.map(normalizeAddress)) : undefined;
-  const work = new WorkTracker();
   const connections = new Map<Socket, Connection>();
-  let totalRequests = 0;
   let totalConnections = 0;
-  const handlerOptions = {
-    fetch,
-    onError: options.onError,
-    waitUntil: (promise: Promise<unknown>) => work.track(promise),
-    maxBodySize: limits.maxBodySize,
-    log,
-  };
 
   const server: Server = createServer({ noDelay: true }, (socket) => {
     if (allowList && socket.remoteFamily !== undefined && !allowList.has(normalizeAddress(socket.remoteAddress))) {
@@ -140,27 +97,12 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
       socket.destroy();
       return;
     }
-    const connection = attachConnection(socket, {
-      limits,
-      slots,
-      onRequest: (request) => {
-        totalRequests++;
-        work.track(handleRequest(request, handlerOptions));
-      },
-      onError: (error) => {
-        log(`fastcgi-fetch: closing a connection: ${error.message}`);
-        try {
-          void Promise.resolve(options.onError?.(error, undefined)).catch(() => {});
-        } catch {
-          // onError's own failure must not take the server down.
-        }
-      },
-    });
+    const connection = attachSocket(socket, application);
     connections.set(socket, connection);
     totalConnections++;
     socket.once('close', () => connections.delete(socket));
   });
-  server.maxConnections = limits.maxConnections;
+  server.maxConnections = application.limits.maxConnections;
 
   let address: ServerAddress | undefined;
   let target: ListenTarget | undefined;
@@ -208,7 +150,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
         clearTimeout(timer);
         // Handlers that ignore the abort and waitUntil work get the same bound once more.
         let bound: ReturnType<typeof setTimeout> | undefined;
-        await Promise.race([work.settled(), new Promise((resolve) => (bound = setTimeout(resolve, timeout)))]);
+        await Promise.race([application.settled(), new Promise((resolve) => (bound = setTimeout(resolve, timeout)))]);
         clearTimeout(bound);
       })();
       return closing;
@@ -217,10 +159,10 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
       return address;
     },
     get activeRequests() {
-      return slots.active;
+      return application.activeRequests;
     },
     get totalRequests() {
-      return totalRequests;
+      return application.totalRequests;
     },
     get connections() {
       return connections.size;

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
-import { Connection, type ConnectionOptions } from '../engine/connection.js';
+import type { Connection } from '../engine/connection.js';
 import type { Transport } from '../engine/transport.js';
+import type { Application } from './application.js';
 
 /** A `node:net` socket as an engine transport: records leave whole, corked together. */
 function socketTransport(socket: Socket): Transport {
@@ -21,9 +22,9 @@ function socketTransport(socket: Socket): Transport {
   };
 }
 
-/** Runs the FastCGI engine over an accepted socket. */
-export function attachConnection(socket: Socket, options: ConnectionOptions): Connection {
-  const connection = new Connection(socketTransport(socket), options);
+/** Runs the application's FastCGI engine over an accepted socket. */
+export function attachSocket(socket: Socket, application: Application): Connection {
+  const connection = application.attach(socketTransport(socket));
   socket.on('data', (chunk: Buffer) => connection.receive(chunk));
   socket.on('drain', () => connection.drained());
   // A reset or a broken pipe is how web servers abort: 'close' follows and aborts the requests.

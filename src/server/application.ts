@@ -1,0 +1,101 @@
+import { Connection } from '../engine/connection.js';
+import { DEFAULT_LIMITS, RequestSlots, type EngineLimits } from '../engine/limits.js';
+import type { Transport } from '../engine/transport.js';
+import { handleRequest, type RequestHandlerOptions } from '../fetch/handle-request.js';
+import type { App, ErrorHandler, FetchHandler } from '../types.js';
+import { WorkTracker } from './work-tracker.js';
+
+/** The limits and hooks of one application, whatever carries its connections. */
+export interface ApplicationOptions {
+  /** Most connections at once (FCGI_MAX_CONNS); default 1024. */
+  maxConnections?: number;
+  /** Most concurrent requests over all connections (FCGI_MAX_REQS); more get OVERLOADED. Default 1024. */
+  maxRequests?: number;
+  /** Most request-body bytes; more is answered 413. Default 100 MiB. */
+  maxBodySize?: number;
+  /** Most bytes of CGI params per request; more closes the connection. Default 1 MiB. */
+  maxParamsBytes?: number;
+  /** Unread body bytes per request before the socket is paused. Default 64 KiB. */
+  bodyHighWaterMark?: number;
+  /** Closes a connection with no request in flight after this many ms; 0 never. Default 120 s. */
+  idleTimeout?: number;
+  /** Closes a connection whose request has not sent all its params this many ms after it began; 0 never. Default 30 s. */
+  paramsTimeout?: number;
+  /** Turns a failure into a response; also told of protocol errors (with no request). */
+  onError?: ErrorHandler;
+  /** The application's own log (unhandled errors, closed connections); default: stderr. */
+  log?(line: string): void;
+}
+
+/** A fetch app ready to run the FastCGI engine over any number of transports. */
+export interface Application {
+  /** Runs the engine over one connection. */
+  attach(transport: Transport): Connection;
+  /** Resolves once every handler and every `waitUntil` promise so far has settled. */
+  settled(): Promise<void>;
+  readonly limits: EngineLimits;
+  readonly activeRequests: number;
+  readonly totalRequests: number;
+}
+
+/** The fetch handler of a function or of an object with a `fetch` method. */
+export function toHandler(app: App): FetchHandler {
+  if (typeof app === 'function') return app;
+  if (app && typeof app.fetch === 'function') return app.fetch.bind(app) as FetchHandler;
+  throw new TypeError('a fetch handler is needed: a function, or an object with a fetch method');
+}
+
+function stderrLine(line: string): void {
+  console.error(line);
+}
+
+/** Wires a fetch app to the engine: limits, concurrency shared by all connections, error reports. */
+export function createApplication(app: App, options: ApplicationOptions = {}): Application {
+  const limits: EngineLimits = {
+    maxConnections: options.maxConnections ?? DEFAULT_LIMITS.maxConnections,
+    maxParamsBytes: options.maxParamsBytes ?? DEFAULT_LIMITS.maxParamsBytes,
+    maxBodySize: options.maxBodySize ?? DEFAULT_LIMITS.maxBodySize,
+    bodyHighWaterMark: options.bodyHighWaterMark ?? DEFAULT_LIMITS.bodyHighWaterMark,
+    idleTimeout: options.idleTimeout ?? DEFAULT_LIMITS.idleTimeout,
+    paramsTimeout: options.paramsTimeout ?? DEFAULT_LIMITS.paramsTimeout,
+  };
+  const slots = new RequestSlots(options.maxRequests ?? 1024);
+  const work = new WorkTracker();
+  const log = options.log ?? stderrLine;
+  const handlerOptions: RequestHandlerOptions = {
+    fetch: toHandler(app),
+    onError: options.onError,
+    waitUntil: (promise) => work.track(promise),
+    maxBodySize: limits.maxBodySize,
+    log,
+  };
+  let totalRequests = 0;
+  return {
+    attach(transport) {
+      return new Connection(transport, {
+        limits,
+        slots,
+        onRequest: (request) => {
+          totalRequests++;
+          work.track(handleRequest(request, handlerOptions));
+        },
+        onError: (error) => {
+          log(`fastcgi-fetch: closing a connection: ${error.message}`);
+          try {
+            void Promise.resolve(options.onError?.(error, undefined)).catch(() => {});
+          } catch {
+            // onError's own failure must not take the application down.
+          }
+        },
+      });
+    },
+    settled: () => work.settled(),
+    limits,
+    get activeRequests() {
+      return slots.active;
+    },
+    get totalRequests() {
+      return totalRequests;
+    },
+  };
+}
