@@ -261,6 +261,35 @@ describe('Connection', () => {
     expect(woke).toBe(true);
   });
 
+  it('drains: an idle kept-alive connection closes, requests in flight finish first, newcomers are refused', () => {
+    const { requests, onRequest } = collectRequests();
+    const idle = createWire({ onRequest });
+    idle.send(requestRecords(1, PARAMS, '', { keepConn: true }));
+    requests[0]!.end();
+    idle.connection.drain();
+    expect(idle.ended).toBe(true);
+
+    const busy = createWire({ onRequest });
+    busy.send(requestRecords(1, PARAMS, '', { keepConn: true }));
+    busy.connection.drain();
+    expect(busy.ended).toBe(false);
+    busy.send(requestRecords(2, PARAMS, '', { keepConn: true }));
+    expect(busy.output().get(2)!.end!.protocolStatus).toBe(ProtocolStatus.OVERLOADED);
+    requests[1]!.end();
+    expect(busy.ended).toBe(true);
+  });
+
+  it('drains a fresh connection only after the request it was opened for', () => {
+    const { requests, onRequest } = collectRequests();
+    const fresh = createWire({ onRequest });
+    fresh.connection.drain();
+    expect(fresh.ended).toBe(false);
+    fresh.send(requestRecords(1, PARAMS, '', { keepConn: true }));
+    expect(requests).toHaveLength(1);
+    requests[0]!.end();
+    expect(fresh.ended).toBe(true);
+  });
+
   it('decodes a stream fed one byte at a time exactly as one fed whole', () => {
     const whole = collectRequests();
     const byByte = collectRequests();

@@ -64,6 +64,9 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   #paused = false;
   /** No new requests: close once the last one ends. */
   #draining = false;
+  /** While draining, the one request a fresh connection was opened for is still admitted. */
+  #admitOne = false;
+  #served = 0;
   #closed = false;
   /** One timer watches idleness and stalled PARAMS, so requests do not each set a timer. */
   #watchdog: ReturnType<typeof setInterval> | undefined;
@@ -119,10 +122,16 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     for (const request of [...this.#requests.values()]) request.abort(reason, false);
   }
 
-  /** Graceful: take no new requests, close when the active ones have ended. */
+  /**
+   * Graceful: take no new requests, close when the active ones have ended. A connection that
+   * has not had its first request yet still takes that one: the web server opened it to send
+   * a request, which may be on its way.
+   */
   drain(): void {
     this.#draining = true;
-    if (this.#requests.size === 0) this.#end();
+    if (this.#requests.size > 0) return;
+    if (this.#served === 0) this.#admitOne = true;
+    else this.#end();
   }
 
   /** Forced: abort every active request (sending END_REQUEST), then close. */
@@ -218,13 +227,16 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
       this.#reject(requestId, keepConn, ProtocolStatus.UNKNOWN_ROLE);
       return;
     }
-    if (this.#draining || !this.#options.slots.acquire()) {
+    const admitted = !this.#draining || this.#admitOne;
+    if (!admitted || !this.#options.slots.acquire()) {
       this.#reject(requestId, keepConn, ProtocolStatus.OVERLOADED);
       return;
     }
     const { limits } = this.#options;
     const stdin = new InputStream(this, limits.bodyHighWaterMark, limits.maxBodySize);
     const data = role === 'filter' ? new InputStream(this, limits.bodyHighWaterMark, Number.POSITIVE_INFINITY) : null;
+    this.#admitOne = false;
+    this.#served++;
     this.#requests.set(
       requestId,
       new FastCGIRequest(requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this),

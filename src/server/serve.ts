@@ -1,3 +1,4 @@
+import cluster from 'node:cluster';
 import { chmod } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Connection } from '../engine/connection.js';
@@ -108,7 +109,8 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
   let target: ListenTarget | undefined;
   const listening = (async () => {
     target = resolveTarget(options);
-    if (target.kind === 'unix') await clearStaleSocket(target.path);
+    // A cluster worker listens on the primary's socket, which is live by design.
+    if (target.kind === 'unix' && !cluster.isWorker) await clearStaleSocket(target.path);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       const t = target!;
@@ -118,7 +120,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     });
     server.on('error', (error) => log(`fastcgi-fetch: server error: ${error.message}`));
     if (target.kind === 'unix') {
-      await chmod(target.path, options.socketMode ?? 0o660);
+      if (!cluster.isWorker) await chmod(target.path, options.socketMode ?? 0o660);
       address = { type: 'unix', path: target.path };
     } else if (target.kind === 'fd') {
       address = { type: 'fd', fd: target.fd };
