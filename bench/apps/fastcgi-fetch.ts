@@ -1,0 +1,18 @@
+/** fastcgi-fetch serving the bench app on the Unix socket given as argv[2]. */
+import { serve } from '../../src/index.js';
+import { app } from './hono-app.js';
+
+const path = process.argv[2];
+if (!path) throw new Error('usage: fastcgi-fetch.ts <socket path>');
+
+// Raised limits: the memory measurements hold 10,000 requests and upload 1 GiB.
+const server = serve(app, {
+  path,
+  maxRequests: 20_000,
+  maxConnections: 20_000,
+  maxBodySize: 4 * 1024 ** 3,
+});
+await server.ready();
+const stop = () => void server.close({ timeout: 1000 }).then(() => process.exit(0));
+process.once('SIGTERM', stop);
+process.once('SIGINT', stop);

@@ -1,0 +1,90 @@
+/**
+ * CPU profile of fastcgi-fetch under the /hello load (`node --cpu-prof`), summarised as the
+ * functions and files with the most self time. The raw profile is kept in the OS temp dir
+ * for Chrome DevTools / speedscope.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { startNginx } from './lib/nginx.js';
+import { fmt } from './lib/stats.js';
+import { wrk } from './lib/wrk.js';
+import { fastcgiFetch } from './targets/node.js';
+import { REPO_DIR } from './targets/target.js';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  hitCount?: number;
+}
+
+interface CpuProfile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function shortUrl(url: string): string {
+  const repo = REPO_DIR;
+  return url.replace(`file://${repo}/`, '').replace(/^file:\/\/.*node_modules\//, 'node_modules/');
+}
+
+/** Self time per function and per file, as two markdown tables (top `limit` rows). */
+export function summarise(profile: CpuProfile, limit = 20): string {
+  const self = new Map<number, number>();
+  for (let i = 0; i < profile.samples.length; i++) {
+    const id = profile.samples[i]!;
+    self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  }
+  const total = [...self.values()].reduce((a, b) => a + b, 0);
+  const byFunction = new Map<string, number>();
+  const byFile = new Map<string, number>();
+  for (const node of profile.nodes) {
+    const time = self.get(node.id) ?? 0;
+    if (time === 0) continue;
+    const { functionName, url, lineNumber } = node.callFrame;
+    const file = url ? shortUrl(url) : `(${functionName || 'native'})`;
+    const key = `${functionName || '(anonymous)'} — ${file}${url ? `:${lineNumber + 1}` : ''}`;
+    byFunction.set(key, (byFunction.get(key) ?? 0) + time);
+    byFile.set(file, (byFile.get(file) ?? 0) + time);
+  }
+  const rows = (map: Map<string, number>) =>
+    [...map]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, limit)
+      .map(([name, time]) => `| ${fmt((100 * time) / total, 1)}% | ${name.replaceAll('|', '\\|')} |`)
+      .join('\n');
+  return `Top functions by self time:\n\n| self | function — file:line |\n|---:|---|\n${rows(byFunction)}\n\nBy file:\n\n| self | file |\n|---:|---|\n${rows(byFile)}`;
+}
+
+export async function profileHello(work: string, seconds: number): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(work, 'profile-'));
+  const profiles = path.join(dir, 'profiles');
+  const target = await fastcgiFetch.start(dir, { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
+  const nginx = await startNginx(path.join(dir, 'nginx'), [{ key: 'app', protocol: 'fastcgi', socket: target.socket }]);
+  let result;
+  try {
+    const url = `http://127.0.0.1:${nginx.port('app', true)}/hello`;
+    await wrk({ url, seconds: 2, connections: 32 });
+    result = await wrk({ url, seconds, connections: 32 });
+  } finally {
+    await nginx.stop();
+    // SIGTERM: the app closes its server and exits normally, which writes the profile.
+    await target.stop(10_000);
+  }
+  const file = fs.readdirSync(profiles).find((name) => name.endsWith('.cpuprofile'));
+  if (file === undefined) return 'no profile was written';
+  const kept = path.join(os.tmpdir(), `fastcgi-fetch-hello-${Date.now()}.cpuprofile`);
+  fs.copyFileSync(path.join(profiles, file), kept);
+  const profile = JSON.parse(fs.readFileSync(kept, 'utf8')) as CpuProfile;
+  return `${fmt(result.requestsPerSecond)} req/s while profiling; profile kept at \`${kept}\`.\n\n${summarise(profile)}`;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fastcgi-fetch-profile-'));
+  try {
+    process.stdout.write(`${await profileHello(work, Number(process.env.BENCH_SECONDS ?? 10))}\n`);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,246 @@
+/**
+ * `npm run bench`: wrk → nginx (1 worker) → each contender, interleaved over several rounds,
+ * then the memory measurements, the in-process figure and (BENCH_PROFILE=1) a CPU profile.
+ * Env: BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32), BENCH_BYTES_CONNECTIONS (8),
+ * BENCH_TARGETS / BENCH_SCENARIOS (comma-separated name filters), BENCH_STREAM_MIB (1024),
+ * BENCH_MULTIPLEX (10000), BENCH_SKIP_MEMORY=1, BENCH_PROFILE=1, BENCH_NO_RESULTS=1 (keep RESULTS.md).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { measureInProcess } from './in-process.js';
+import { measureMultiplexing, measureStreaming } from './memory.js';
+import { profileHello } from './profile.js';
+import { startNginx } from './lib/nginx.js';
+import { stopAll } from './lib/processes.js';
+import { cpuSeconds, peakRss } from './lib/proc-stats.js';
+import { ensureDependencies, versions } from './lib/setup.js';
+import { MiB, fmt, median, ratio, spread } from './lib/stats.js';
+import { wrk, type WrkResult } from './lib/wrk.js';
+import { cLibfcgi } from './targets/c.js';
+import { goFcgi } from './targets/go.js';
+import { fastcgiFetch, floor, honoNode, nodeFastcgi } from './targets/node.js';
+import { phpTarget } from './targets/php.js';
+import { BENCH_DIR, type RunningTarget, type Target } from './targets/target.js';
+
+const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
+const SECONDS = env('BENCH_SECONDS', 10);
+const ROUNDS = env('BENCH_ROUNDS', 3);
+const CONNECTIONS = env('BENCH_CONNECTIONS', 32);
+const BYTES_CONNECTIONS = env('BENCH_BYTES_CONNECTIONS', 8);
+const filter = (name: string) => (process.env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
+interface Scenario {
+  name: string;
+  path: string;
+  keepAlive: boolean;
+  connections: number;
+  /** Report MiB/s rather than req/s. */
+  throughput: boolean;
+}
+
+const SCENARIOS: Scenario[] = [
+  { name: '/hello, keep-conn', path: '/hello', keepAlive: true, connections: CONNECTIONS, throughput: false },
+  { name: '/hello, no keep-conn', path: '/hello', keepAlive: false, connections: CONNECTIONS, throughput: false },
+  { name: '/bytes (1 MiB), keep-conn', path: '/bytes?n=1048576', keepAlive: true, connections: BYTES_CONNECTIONS, throughput: true },
+];
+
+const BASELINE = honoNode.name;
+
+interface Samples {
+  rate: number[];
+  p50: number[];
+  p99: number[];
+  cores: number[];
+  perCore: number[];
+  errors: number;
+  peakRss: number;
+  failure?: string;
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Checks a target answers the bench routes correctly through nginx before measuring it. */
+async function check(port: number): Promise<void> {
+  const hello = await fetch(`http://127.0.0.1:${port}/hello`);
+  const text = await hello.text();
+  if (hello.status !== 200 || text !== 'Hello, world!') throw new Error(`/hello answered ${hello.status} ${JSON.stringify(text.slice(0, 80))}`);
+  const bytes = await fetch(`http://127.0.0.1:${port}/bytes?n=1048576`);
+  const length = (await bytes.arrayBuffer()).byteLength;
+  if (bytes.status !== 200 || length !== MiB) throw new Error(`/bytes answered ${bytes.status} with ${length} bytes`);
+}
+
+async function runScenario(work: string, scenario: Scenario, targets: readonly Target[]): Promise<Map<string, Samples>> {
+  const dir = fs.mkdtempSync(path.join(work, 'scenario-'));
+  const running = new Map<string, RunningTarget>();
+  const samples = new Map<string, Samples>();
+  try {
+    // Fresh processes per scenario, so peak RSS belongs to this load alone.
+    for (const target of targets) {
+      const entry: Samples = { rate: [], p50: [], p99: [], cores: [], perCore: [], errors: 0, peakRss: 0 };
+      samples.set(target.name, entry);
+      try {
+        running.set(target.name, await target.start(dir));
+      } catch (error) {
+        entry.failure = `did not start: ${(error as Error).message.split('\n')[0]}`;
+      }
+    }
+    const upstreams = [...running].map(([key, target]) => ({
+      key,
+      socket: target.socket,
+      protocol: targets.find((t) => t.name === key)!.protocol,
+    }));
+    const nginx = await startNginx(path.join(dir, 'nginx'), upstreams);
+    try {
+      for (const [name] of running) {
+        try {
+          await check(nginx.port(name, scenario.keepAlive));
+          // Warm-up: JIT, pools, nginx's upstream cache.
+          await wrk({ url: `http://127.0.0.1:${nginx.port(name, scenario.keepAlive)}${scenario.path}`, seconds: Math.min(2, SECONDS), connections: scenario.connections });
+        } catch (error) {
+          samples.get(name)!.failure = (error as Error).message.split('\n')[0];
+        }
+      }
+      const live = [...running.keys()].filter((name) => samples.get(name)!.failure === undefined);
+      for (let round = 0; round < ROUNDS; round++) {
+        // Rotate the order each round so no contender always runs first or last.
+        const order = live.map((_, i) => live[(i + round) % live.length]!);
+        for (const name of order) {
+          const target = running.get(name)!;
+          const cpuBefore = cpuSeconds(target.process.pid);
+          let result: WrkResult;
+          try {
+            result = await wrk({ url: `http://127.0.0.1:${nginx.port(name, scenario.keepAlive)}${scenario.path}`, seconds: SECONDS, connections: scenario.connections });
+          } catch (error) {
+            samples.get(name)!.failure = (error as Error).message.split('\n')[0];
+            continue;
+          }
+          const cpu = cpuSeconds(target.process.pid) - cpuBefore;
+          const entry = samples.get(name)!;
+          entry.rate.push(scenario.throughput ? result.bytesPerSecond / MiB : result.requestsPerSecond);
+          entry.p50.push(result.p50);
+          entry.p99.push(result.p99);
+          entry.cores.push(cpu / SECONDS);
+          entry.perCore.push(cpu > 0 ? (scenario.throughput ? result.bytesPerSecond * SECONDS / MiB : result.requests) / cpu : Number.NaN);
+          entry.errors += result.errors;
+          log(`  ${scenario.name} round ${round + 1}: ${name}: ${fmt(entry.rate.at(-1)!, scenario.throughput ? 1 : 0)} ${scenario.throughput ? 'MiB/s' : 'req/s'}, app ${fmt(cpu / SECONDS, 2)} cores`);
+        }
+      }
+      for (const [name, target] of running) samples.get(name)!.peakRss = peakRss(target.process.pid);
+    } finally {
+      await nginx.stop();
+    }
+  } finally {
+    await Promise.all([...running.values()].map((target) => target.stop()));
+  }
+  return samples;
+}
+
+function table(scenario: Scenario, samples: Map<string, Samples>): string {
+  const unit = scenario.throughput ? 'MiB/s' : 'req/s';
+  const digits = scenario.throughput ? 1 : 0;
+  const base = samples.get(BASELINE);
+  const baseRate = base ? median(base.rate) : Number.NaN;
+  const basePerCore = base ? median(base.perCore) : Number.NaN;
+  const lines = [
+    `### ${scenario.name}`,
+    '',
+    `| target | ${unit} median (min–max) | × hono | p50 ms | p99 ms | app CPU (cores) | ${unit} per app core | × hono | peak RSS MiB | errors |`,
+    '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const [name, entry] of samples) {
+    if (entry.failure !== undefined || entry.rate.length === 0) {
+      lines.push(`| ${name} | failed: ${entry.failure ?? 'no samples'} | | | | | | | | |`);
+      continue;
+    }
+    const [low, high] = spread(entry.rate);
+    const rate = median(entry.rate);
+    const perCore = median(entry.perCore);
+    lines.push(
+      `| ${name} | ${fmt(rate, digits)} (${fmt(low, digits)}–${fmt(high, digits)}) | ${ratio(rate, baseRate)} | ${fmt(median(entry.p50), 2)} | ${fmt(median(entry.p99), 2)} | ${fmt(median(entry.cores), 2)} | ${fmt(perCore, digits)} | ${ratio(perCore, basePerCore)} | ${fmt(entry.peakRss / MiB, 1)} | ${entry.errors} |`,
+    );
+  }
+  return lines.join('\n');
+}
+
+/** The issue's targets, as ratios measured in this run. */
+function goals(results: Map<Scenario, Map<string, Samples>>): string {
+  const get = (scenario: number, name: string, field: 'rate' | 'perCore') => {
+    const entry = results.get(SCENARIOS[scenario]!)?.get(name);
+    return entry && entry.failure === undefined ? median(entry[field]) : Number.NaN;
+  };
+  const peak = (name: string) => results.get(SCENARIOS[0]!)?.get(name)?.peakRss ?? Number.NaN;
+  const ff = fastcgiFetch.name;
+  const rows: Array<[string, number, number]> = [
+    ['/hello keep-conn req/s vs @hono/node-server', get(0, ff, 'rate') / get(0, BASELINE, 'rate'), 1.2],
+    ['/hello keep-conn req/s vs floor', get(0, ff, 'rate') / get(0, floor.name, 'rate'), 0.9],
+    ['/hello keep-conn req/s vs Go', get(0, ff, 'rate') / get(0, goFcgi.name, 'rate'), 2],
+    ['/hello keep-conn req/s vs node-fastcgi', get(0, ff, 'rate') / get(0, nodeFastcgi.name, 'rate'), 4],
+    ['/hello keep-conn req/s per core vs @hono/node-server', get(0, ff, 'perCore') / get(0, BASELINE, 'perCore'), 1.5],
+    ['/hello keep-conn req/s per core vs C libfcgi', get(0, ff, 'perCore') / get(0, cLibfcgi.name, 'perCore'), 1],
+    ['/hello no keep-conn req/s vs C libfcgi', get(1, ff, 'rate') / get(1, cLibfcgi.name, 'rate'), 0.95],
+    ['/bytes MiB/s vs @hono/node-server', get(2, ff, 'rate') / get(2, BASELINE, 'rate'), 0.9],
+    [
+      '/bytes MiB/s vs best FastCGI peer',
+      get(2, ff, 'rate') / Math.max(...[nodeFastcgi, goFcgi, cLibfcgi].map((t) => get(2, t.name, 'rate')).concat(get(2, 'php-fpm', 'rate')).filter(Number.isFinite)),
+      1,
+    ],
+    ['peak RSS under /hello: @hono/node-server / fastcgi-fetch', peak(BASELINE) / peak(ff), 2],
+  ];
+  const lines = ['| goal | measured | target | met |', '|---|---:|---:|:---:|'];
+  for (const [goal, value, target] of rows) {
+    lines.push(`| ${goal} | ${Number.isFinite(value) ? `${value.toFixed(2)}×` : '–'} | ≥ ${target}× | ${Number.isFinite(value) ? (value >= target ? 'yes' : 'no') : '–'} |`);
+  }
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  await ensureDependencies(log);
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fastcgi-fetch-bench-'));
+  try {
+    const all: Target[] = [fastcgiFetch, honoNode, floor, nodeFastcgi, goFcgi, cLibfcgi, phpTarget(Math.max(CONNECTIONS, BYTES_CONNECTIONS))];
+    const only = filter('BENCH_TARGETS');
+    const targets = only.length ? all.filter((t) => only.some((o) => t.name.includes(o))) : all;
+    for (const target of targets) await target.prepare?.(work);
+    const onlyScenarios = filter('BENCH_SCENARIOS');
+    const scenarios = onlyScenarios.length ? SCENARIOS.filter((s) => onlyScenarios.some((o) => s.name.includes(o))) : SCENARIOS;
+    log(`bench: ${targets.length} targets, ${scenarios.length} scenarios, ${ROUNDS} rounds of ${SECONDS} s, wrk -c${CONNECTIONS} (bytes: -c${BYTES_CONNECTIONS}) -t1`);
+    const results = new Map<Scenario, Map<string, Samples>>();
+    for (const scenario of scenarios) results.set(scenario, await runScenario(work, scenario, targets));
+
+    const sections: string[] = [];
+    for (const [scenario, samples] of results) sections.push(table(scenario, samples));
+    sections.push(`### Goals (issue 6)\n\n${goals(results)}`);
+
+    if (process.env.BENCH_SKIP_MEMORY !== '1') {
+      const streaming = await measureStreaming(work, env('BENCH_STREAM_MIB', 1024));
+      const multiplex = await measureMultiplexing(work, env('BENCH_MULTIPLEX', 10_000));
+      sections.push(`### Memory (fastcgi-fetch)\n\n${streaming}\n\n${multiplex}`);
+    }
+    sections.push(`### In process (no sockets, one core)\n\n${await measureInProcess(Math.max(2, Math.min(SECONDS, 5)))}`);
+    if (process.env.BENCH_PROFILE === '1') sections.push(`### Profile of /hello\n\n${await profileHello(work, SECONDS)}`);
+
+    const report = sections.join('\n\n');
+    log(`\n${report}\n`);
+    if (process.env.BENCH_NO_RESULTS !== '1') {
+      const info = await versions();
+      const header = [
+        '# Benchmark results',
+        '',
+        `Date: ${new Date().toISOString()}. Command: \`${['BENCH_SECONDS', 'BENCH_ROUNDS', 'BENCH_CONNECTIONS'].map((n) => `${n}=${env(n, n === 'BENCH_SECONDS' ? SECONDS : n === 'BENCH_ROUNDS' ? ROUNDS : CONNECTIONS)}`).join(' ')} npm run bench\`.`,
+        `Method: wrk (1 thread) → nginx (1 worker, loopback TCP) → the app on a Unix socket; ${ROUNDS} interleaved rounds of ${SECONDS} s per target; medians with min–max; app CPU from /proc (utime+stime of the app's process tree); peak RSS is VmHWM summed over the tree, after that scenario's load.`,
+        '',
+        ...Object.entries(info).map(([name, version]) => `- ${name}: ${version}`),
+      ].join('\n');
+      fs.writeFileSync(path.join(BENCH_DIR, 'RESULTS.md'), `${header}\n\n${report}\n`);
+      log('wrote bench/RESULTS.md');
+    }
+  } finally {
+    await stopAll();
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+await main();
