@@ -2,11 +2,13 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 const src = fileURLToPath(new URL('./src/', import.meta.url));
+const adapters = fileURLToPath(new URL('./adapters/', import.meta.url));
 
 export default defineConfig({
   resolve: {
     alias: [
       { find: /^fastcgi-fetch$/, replacement: `${src}index.ts` },
+      { find: /^fastcgi-fetch\/adapters\/(.*)$/, replacement: `${adapters}$1.ts` },
       { find: /^fastcgi-fetch\/(.*)$/, replacement: `${src}$1.ts` },
     ],
   },

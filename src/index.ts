@@ -7,4 +7,13 @@ export type { FastCGIServer, ServeOptions, ServeOptionsWithFetch, ServerAddress 
 export { LISTEN_ENV } from './server/listen-target.js';
 export { BodyTooLargeError } from './engine/input-stream.js';
 export { FastCGIProtocolError } from './protocol/errors.js';
-export type { App, ErrorHandler, ExecutionContext, FastCGIContext, FastCGIRole, FetchApp, FetchHandler } from './types.js';
+export type {
+  App,
+  ErrorHandler,
+  ExecutionContext,
+  FastCGIContext,
+  FastCGIRole,
+  FetchApp,
+  FetchHandler,
+  ServerAdapterRequestHandler,
+} from './types.js';

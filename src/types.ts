@@ -54,3 +54,12 @@ export type App = FetchHandler | FetchApp;
 export interface ErrorHandler {
   (error: unknown, request: Request | undefined): Response | void | Promise<Response | void>;
 }
+
+/**
+ * The @whatwg-node/server handler shape: the server context (here the FastCGI context) merged
+ * with `waitUntil`. Apps built with `createServerAdapter` have a `fetch(request, context)` and
+ * run unchanged.
+ */
+export interface ServerAdapterRequestHandler<TContext = FastCGIContext> {
+  (request: Request, context: TContext & { waitUntil(promise: Promise<unknown>): void }): Response | Promise<Response>;
+}

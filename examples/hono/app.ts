@@ -1,6 +1,5 @@
 import { Hono } from 'hono';
-// In your project: import { getConnInfo, type FastCGIEnv } from 'fastcgi-fetch/adapters/hono';
-import { getConnInfo, type FastCGIEnv } from '../../adapters/hono.js';
+import { getConnInfo, type FastCGIEnv } from 'fastcgi-fetch/adapters/hono';
 
 /** A Hono app whose `c.env` is the FastCGI context. */
 const app = new Hono<FastCGIEnv>();

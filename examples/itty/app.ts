@@ -1,6 +1,5 @@
 import { AutoRouter, text, type IRequest } from 'itty-router';
-// In your project: import { withConnInfo, type FastCGIArgs, type FastCGIRequest } from 'fastcgi-fetch/adapters/itty';
-import { withConnInfo, type FastCGIArgs, type FastCGIRequest } from '../../adapters/itty.js';
+import { withConnInfo, type FastCGIArgs, type FastCGIRequest } from 'fastcgi-fetch/adapters/itty';
 
 /** An itty-router app; handlers get `(request, context, executionContext)`. */
 const router = AutoRouter<IRequest, FastCGIArgs>({ before: [withConnInfo] });
