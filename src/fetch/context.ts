@@ -1,6 +1,6 @@
 import type { FastCGIRequest } from '../engine/request.js';
-import type { ExecutionContext, FastCGIContext, FastCGIRole } from '../types.js';
-import { isHttps, paramLookup, paramText, type ParamLookup } from './cgi-request.js';
+import type { ExecutionContext, FastCGIContext } from '../types.js';
+import { isHttps, paramLookup, paramText } from './cgi-request.js';
 
 const utf8 = new TextDecoder();
 
@@ -10,75 +10,46 @@ function toPort(text: string | undefined): number | undefined {
   return Number.isInteger(port) ? port : undefined;
 }
 
-/** The handler's second argument; params are decoded only when first read. */
-export class RequestContext implements FastCGIContext, ExecutionContext {
-  readonly #request: FastCGIRequest;
-  readonly #lookup: ParamLookup;
-  readonly #waitUntil: (promise: Promise<unknown>) => void;
-  #params: Record<string, string> | undefined;
-  #data: ReadableStream<Uint8Array> | null | undefined;
-  readonly props: Record<string, unknown> = {};
-
-  constructor(request: FastCGIRequest, waitUntil: (promise: Promise<unknown>) => void) {
-    this.#request = request;
-    this.#lookup = paramLookup(request.params);
-    this.#waitUntil = waitUntil;
-    this.waitUntil = this.waitUntil.bind(this);
-    this.log = this.log.bind(this);
+/** Every param as UTF-8 text; repeated names joined with ", ". */
+function decodeParams(request: FastCGIRequest): Record<string, string> {
+  const params: Record<string, string> = Object.create(null);
+  for (const [name, value] of request.params) {
+    const text = utf8.decode(value);
+    params[name] = name in params ? `${params[name]}, ${text}` : text;
   }
+  return params;
+}
 
-  get params(): Readonly<Record<string, string>> {
-    if (this.#params === undefined) {
-      const params: Record<string, string> = Object.create(null);
-      for (const [name, value] of this.#request.params) {
-        const text = utf8.decode(value);
-        params[name] = name in params ? `${params[name]}, ${text}` : text;
-      }
-      this.#params = params;
-    }
-    return this.#params;
-  }
-
-  get role(): FastCGIRole {
-    return this.#request.role;
-  }
-
-  get requestId(): number {
-    return this.#request.id;
-  }
-
-  get remoteAddress(): string | undefined {
-    return paramText(this.#lookup, 'REMOTE_ADDR');
-  }
-
-  get remotePort(): number | undefined {
-    return toPort(paramText(this.#lookup, 'REMOTE_PORT'));
-  }
-
-  get serverName(): string | undefined {
-    return paramText(this.#lookup, 'SERVER_NAME');
-  }
-
-  get serverPort(): number | undefined {
-    return toPort(paramText(this.#lookup, 'SERVER_PORT'));
-  }
-
-  get https(): boolean {
-    return isHttps(this.#lookup);
-  }
-
-  get data(): ReadableStream<Uint8Array> | null {
-    if (this.#data === undefined) this.#data = this.#request.data?.open() ?? null;
-    return this.#data;
-  }
-
-  log(message: string): void {
-    this.#request.log(message);
-  }
-
-  waitUntil(promise: Promise<unknown>): void {
-    this.#waitUntil(promise);
-  }
-
-  passThroughOnException(): void {}
+/**
+ * The handler's second (and third) argument. Every member is an own property, because
+ * frameworks copy the context (@whatwg-node/server merges it property by property); `params`
+ * and `data` are getters so they cost nothing until read.
+ */
+export function createContext(
+  request: FastCGIRequest,
+  waitUntil: (promise: Promise<unknown>) => void,
+): FastCGIContext & ExecutionContext {
+  const lookup = paramLookup(request.params);
+  let params: Record<string, string> | undefined;
+  let data: ReadableStream<Uint8Array> | null | undefined;
+  return {
+    get params() {
+      return (params ??= decodeParams(request));
+    },
+    role: request.role,
+    requestId: request.id,
+    remoteAddress: paramText(lookup, 'REMOTE_ADDR'),
+    remotePort: toPort(paramText(lookup, 'REMOTE_PORT')),
+    serverName: paramText(lookup, 'SERVER_NAME'),
+    serverPort: toPort(paramText(lookup, 'SERVER_PORT')),
+    https: isHttps(lookup),
+    get data() {
+      if (data === undefined) data = request.data?.open() ?? null;
+      return data;
+    },
+    log: (message: string) => request.log(message),
+    waitUntil,
+    passThroughOnException() {},
+    props: {},
+  };
 }

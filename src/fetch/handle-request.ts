@@ -3,7 +3,7 @@ import type { FastCGIRequest } from '../engine/request.js';
 import { latin1 } from '../protocol/index.js';
 import type { ErrorHandler, FetchHandler } from '../types.js';
 import { BadRequestError, paramLookup, requestHeaders, requestUrl } from './cgi-request.js';
-import { RequestContext } from './context.js';
+import { createContext } from './context.js';
 import { BodyStreamError, writeResponse } from './response-writer.js';
 
 export interface RequestHandlerOptions {
@@ -56,7 +56,7 @@ function toRequest(fcgi: FastCGIRequest): Request {
  * failure ends as a response (400, 413, 500 or `onError`'s) or, once the head is out, a cut body.
  */
 export async function handleRequest(fcgi: FastCGIRequest, options: RequestHandlerOptions): Promise<void> {
-  const context = new RequestContext(fcgi, options.waitUntil);
+  const context = createContext(fcgi, options.waitUntil);
   let request: Request | undefined;
   let response: Response;
   try {
