@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { connect } from 'node:net';
+import { unixSocketAccepts } from '../net/socket-transport.js';
 
 /** The app served over FastCGI by a child `fastcgi-fetch serve`, so a reload is a fresh process. */
 export interface DevChild {
@@ -8,17 +8,6 @@ export interface DevChild {
   /** Resolves once the socket accepts connections; rejects if the child exits first. */
   readonly ready: Promise<void>;
   stop(): Promise<void>;
-}
-
-function accepts(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = connect({ path });
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
 }
 
 /** Starts `serve <module> --listen <socketPath>` with this same runtime, loader flags and script. */
@@ -37,7 +26,7 @@ export function startDevChild(module: string, socketPath: string, timeoutMs = 30
     let gone = false;
     void exited.then(() => (gone = true));
     while (!gone) {
-      if (await accepts(socketPath)) return;
+      if (await unixSocketAccepts(socketPath)) return;
       if (Date.now() > deadline) throw new Error(`the app did not listen within ${timeoutMs} ms`);
       await new Promise((resolve) => setTimeout(resolve, 50));
     }

@@ -1,27 +1,9 @@
-import { connect, type Socket } from 'node:net';
-import type { Connector, Transport } from './transport.js';
+import { connect } from 'node:net';
+import { socketTransport } from '../net/socket-transport.js';
+import type { Connector } from './transport.js';
 
 /** Where a FastCGI application listens. */
 export type ClientAddress = { path: string } | { host?: string; port: number };
-
-/** A `node:net` socket as a client transport: a record group leaves in one corked write. */
-function socketTransport(socket: Socket): Transport {
-  return {
-    write(chunks) {
-      if (socket.destroyed) return false;
-      if (chunks.length === 1) return socket.write(chunks[0]!);
-      socket.cork();
-      let ok = true;
-      for (const chunk of chunks) ok = socket.write(chunk);
-      socket.uncork();
-      return ok;
-    },
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
-    end: () => socket.end(),
-    destroy: () => socket.destroy(),
-  };
-}
 
 /** Connects over TCP or a Unix socket. */
 export function socketConnector(address: ClientAddress): Connector {

@@ -1,18 +1,7 @@
-/**
- * The byte pipe under one client connection. Same shape as the engine's `Transport`
- * (src/engine/transport.ts), so one in-memory pipe end serves either side.
- */
-export interface Transport {
-  /** Queues the chunks as one unit; false asks the writer to wait for `TransportPeer.drained()`. */
-  write(chunks: readonly Uint8Array[]): boolean;
-  /** Stops delivering input until `resume()`. */
-  pause(): void;
-  resume(): void;
-  /** Flushes what was written, then closes. */
-  end(): void;
-  /** Closes at once, dropping anything unsent. */
-  destroy(): void;
-}
+import type { Transport } from '../engine/transport.js';
+
+/** The byte pipe under one client connection: the engine's Transport, so one in-memory pipe end serves either side. */
+export type { Transport };
 
 /** What the owner of a pipe feeds with what it reads. */
 export interface TransportPeer {

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  concatBytes as concat,
   FastCGIProtocolError,
   PairDecoder,
   RecordReader,
@@ -45,16 +46,6 @@ function decodeAll(chunks: Uint8Array[]): DecodedRecord[] {
     },
   });
   for (const chunk of chunks) reader.push(chunk);
-  return out;
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
   return out;
 }
 

@@ -1,4 +1,5 @@
 /** The FastCGI 1.0 codec: bytes in, records out, records in, bytes out. No I/O. */
+export * from './bytes.js';
 export * from './constants.js';
 export * from './errors.js';
 export * from './pairs.js';

@@ -1,3 +1,4 @@
+import { concatBytes } from './bytes.js';
 import { FastCGIProtocolError } from './errors.js';
 
 /** A name-value pair. Names are ASCII in practice; values are bytes (a string is sent as UTF-8). */
@@ -98,7 +99,7 @@ export class PairDecoder {
       this.#pendingBytes += piece.length;
       const needed = neededBytes(this.#pending);
       if (needed === undefined || this.#pendingBytes < needed) return out;
-      buffer = concat(this.#pending, this.#pendingBytes);
+      buffer = concatBytes(this.#pending, this.#pendingBytes);
       this.#pending = [];
       this.#pendingBytes = 0;
     }
@@ -169,14 +170,4 @@ function neededBytes(pieces: Uint8Array[]): number | undefined {
   const value = readLength(head.subarray(0, filled), name[1]);
   if (value === undefined) return undefined;
   return value[1] + name[0] + value[0];
-}
-
-function concat(pieces: Uint8Array[], size: number): Uint8Array {
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.length;
-  }
-  return out;
 }

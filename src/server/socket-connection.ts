@@ -1,26 +1,7 @@
 import type { Socket } from 'node:net';
 import type { Connection } from '../engine/connection.js';
-import type { Transport } from '../engine/transport.js';
+import { socketTransport } from '../net/socket-transport.js';
 import type { Application } from './application.js';
-
-/** A `node:net` socket as an engine transport: records leave whole, corked together. */
-function socketTransport(socket: Socket): Transport {
-  return {
-    write(chunks) {
-      if (socket.destroyed) return false;
-      if (chunks.length === 1) return socket.write(chunks[0]!);
-      socket.cork();
-      let ok = true;
-      for (const chunk of chunks) ok = socket.write(chunk);
-      socket.uncork();
-      return ok;
-    },
-    pause: () => socket.pause(),
-    resume: () => socket.resume(),
-    end: () => socket.end(),
-    destroy: () => socket.destroy(),
-  };
-}
 
 /** Runs the application's FastCGI engine over an accepted socket. */
 export function attachSocket(socket: Socket, application: Application): Connection {

@@ -1,17 +1,5 @@
 import { lstat, unlink } from 'node:fs/promises';
-import { connect } from 'node:net';
-
-/** Resolves true when something accepts connections on the socket at `path`. */
-function inUse(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = connect({ path });
-    probe.once('connect', () => {
-      probe.destroy();
-      resolve(true);
-    });
-    probe.once('error', () => resolve(false));
-  });
-}
+import { unixSocketAccepts } from '../net/socket-transport.js';
 
 /**
  * Makes `path` free for a new Unix socket: a stale socket file (nobody listening) is removed;
@@ -27,7 +15,7 @@ export async function clearStaleSocket(path: string): Promise<void> {
   if (!stats.isSocket()) {
     throw Object.assign(new Error(`${path} exists and is not a socket; refusing to replace it`), { code: 'EEXIST' });
   }
-  if (await inUse(path)) {
+  if (await unixSocketAccepts(path)) {
     throw Object.assign(new Error(`${path} is in use by another running server`), { code: 'EADDRINUSE' });
   }
   await unlink(path);

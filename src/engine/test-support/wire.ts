@@ -3,6 +3,7 @@
  * what the application wrote. Used by the engine's and the fetch layer's own unit tests.
  */
 import {
+  concatBytes as concat,
   RecordReader,
   RecordType,
   decodeEndRequest,
@@ -99,15 +100,7 @@ export function createWire(options: WireOptions = {}): Wire {
   return wire;
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
+export { concatBytes as concat } from '../../protocol/index.js';
 
 export function decodeOutput(chunks: readonly Uint8Array[]): Map<number, RequestOutput> {
   const out = new Map<number, RequestOutput>();
