@@ -14,6 +14,8 @@ export interface FixtureProbe {
   /** Set when a request's signal aborts (client disconnect). */
   aborted?: Promise<unknown>;
   onAbort?: (reason: unknown) => void;
+  /** When set, /hang ends its response once this resolves (servers that never abort it). */
+  hangReleased?: Promise<void> | undefined;
 }
 
 export const FIVE_MIB = 5 * 1024 * 1024;
@@ -48,7 +50,33 @@ export function createFixtureApp(probe: FixtureProbe = {}) {
   });
   base.all('/echo/*', (c) => c.json({ url: c.req.url, method: c.req.method }));
 
-  base.get('/status/:code', (c) => new Response(c.req.param('code') === '204' ? null : 'status body', { status: Number(c.req.param('code')) }));
+  base.get('/status/:code', (c) => {
+    const status = Number(c.req.param('code'));
+    // 204 and 304 cannot carry a body; the 304 keeps its validators.
+    if (status === 204) return new Response(null, { status });
+    if (status === 304) return new Response(null, { status, headers: { etag: '"v1"' } });
+    return new Response('status body', { status });
+  });
+
+  base.get('/hold', async (c) => {
+    await probe.streamReleased;
+    return c.json({ requestId: c.env.requestId });
+  });
+
+  // What the process and the request look like from inside: CGI vs FastCGI, httpoxy, roles.
+  base.all('/env', (c) =>
+    c.json({
+      role: c.env.role,
+      requestId: c.env.requestId,
+      pid: process.pid,
+      processHttpProxy: process.env.HTTP_PROXY ?? null,
+      proxyHeader: c.req.header('proxy') ?? null,
+      gatewayInterface: c.env.params.GATEWAY_INTERFACE ?? null,
+      authorized: Object.fromEntries(Object.entries(c.env.params).filter(([name]) => name.startsWith('AUTHZ_'))),
+      remoteUser: c.env.params.REMOTE_USER ?? null,
+    }),
+  );
+
 
   base.get('/cookies', (c) => {
     const headers = new Headers({ 'content-type': 'text/plain' });
@@ -58,6 +86,8 @@ export function createFixtureApp(probe: FixtureProbe = {}) {
   });
 
   base.get('/redirect', (c) => c.redirect('/echo?from=redirect', 302));
+
+  base.on(['POST', 'PUT', 'PATCH'], '/echo-body', async (c) => new Response(await c.req.text(), { headers: { 'content-type': c.req.header('content-type') ?? 'text/plain' } }));
 
   base.post('/upload', async (c) => {
     const bytes = new Uint8Array(await c.req.arrayBuffer());
@@ -104,6 +134,9 @@ export function createFixtureApp(probe: FixtureProbe = {}) {
       new ReadableStream<Uint8Array>({
         start(controller) {
           controller.enqueue(encoder.encode('data: waiting\n\n'));
+          void probe.hangReleased?.then(() => {
+            if (!c.req.raw.signal.aborted) controller.close();
+          });
         },
       }),
       { headers: { 'content-type': 'text/event-stream', 'x-accel-buffering': 'no' } },

@@ -107,6 +107,18 @@ export interface ApacheProxyOptions {
    * flushpackets=on). Default true: mod_proxy_fcgi buffers the response.
    */
   buffering?: boolean;
+  /**
+   * false: drop the snippet's `enablereuse=on` (a new FastCGI connection per request).
+   * Default true, as in the snippet.
+   */
+  reuse?: boolean;
+}
+
+function withoutReuse(snippet: string, drop: boolean): string {
+  if (!drop) return snippet;
+  const stripped = snippet.replace(/ enablereuse=on$/m, '');
+  if (stripped === snippet) throw new Error('apache-proxy-fcgi.conf has no "enablereuse=on" to drop');
+  return stripped;
 }
 
 /** mod_proxy_fcgi: ProxyPass to an app that is already listening. */
@@ -116,7 +128,7 @@ export function startApache(o: ApacheProxyOptions): Promise<WebServer> {
     name: 'apache-proxy-fcgi',
     modules: ['proxy', 'proxy_fcgi'],
     body: () =>
-      renderSnippet('apache-proxy-fcgi.conf', { PREFIX: o.prefix ?? '/', UPSTREAM: target }) +
+      withoutReuse(renderSnippet('apache-proxy-fcgi.conf', { PREFIX: o.prefix ?? '/', UPSTREAM: target }), o.reuse === false) +
       (o.buffering === false ? `\n<Proxy "${target}">\n    ProxySet flushpackets=on\n</Proxy>\n` : ''),
   });
 }

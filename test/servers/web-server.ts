@@ -38,6 +38,11 @@ export interface WebServer {
   /** Error log file(s) plus everything the process printed on stdout/stderr. */
   errorLog(): string;
   stop(): Promise<void>;
+  /**
+   * After stop(): processes the server had started (spawned apps) that were still alive a few
+   * seconds after the server's own process exited — orphans, which stop() then killed.
+   */
+  leftAtExit(): number[];
 }
 
 const ENV_MARKER = 'FASTCGI_FETCH_TEST_SERVER';
@@ -342,6 +347,7 @@ export async function launch(o: LaunchOptions): Promise<WebServer> {
   });
 
   let stopping: Promise<void> | undefined;
+  let orphans: number[] = [];
   const stop = (): Promise<void> => {
     stopping ??= (async () => {
       const pid = child.pid;
@@ -357,6 +363,13 @@ export async function launch(o: LaunchOptions): Promise<WebServer> {
       } else {
         await exited;
       }
+      // Spawned apps get a moment to finish their own shutdown before they count as orphans.
+      for (let i = 0; i < 80; i++) {
+        orphans = markedProcesses(o.dir, pid);
+        if (orphans.length === 0) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      if (orphans.length > 0) output.push(`\n[harness] still alive after ${o.name} exited: ${orphans.join(', ')}\n`);
       if (pid !== undefined) killQuietly(-pid, 'SIGKILL'); // stragglers in its process group
       // Apps spawned by the server (fcgid, bin-path, CGI) may sit in other groups.
       for (let i = 0; i < 40; i++) {
@@ -389,5 +402,6 @@ export async function launch(o: LaunchOptions): Promise<WebServer> {
     config,
     errorLog: readLogs,
     stop,
+    leftAtExit: () => orphans,
   };
 }
