@@ -1,0 +1,237 @@
+// The conformance probe: plain JavaScript so Node 20/22/24, Bun and Deno run the very same file
+// against the built package (dist/), with no loader and no import map.
+//
+//   <runtime> probe.mjs <dist dir> serve <socket> [tcp]  serve the conformance app until stdin
+//                                                       ends (on 127.0.0.1:<any port> too with tcp)
+//   <runtime> probe.mjs <dist dir> drive <address>       run the client checks against a server at
+//                                                       a socket path or host:port
+//   <runtime> probe.mjs <dist dir> testing          run the createTestClient checks in memory
+//
+// serve prints one `{"ready":...}` line once listening and `{"closed":true}` after a graceful
+// close, then must exit by itself (a handle left open shows up as a hang). drive and testing
+// print one `{"results":{check: "pass" | "fail: why"}}` line.
+import { pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+
+const [distDir, mode, socket] = process.argv.slice(2);
+const load = (entry) => import(pathToFileURL(join(distDir, 'src', entry)).href);
+const encoder = new TextEncoder();
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** What the app has seen of aborted requests, for the abort check to read back. */
+const seen = { aborted: 0, cancelled: 0 };
+
+/** The app every runtime serves; `server` (when serving) lends its connection counts to /stats. */
+function createApp(getServer) {
+  return {
+    async fetch(request, context) {
+      const url = new URL(request.url);
+      switch (url.pathname) {
+        case '/':
+          return new Response(`hello ${context.requestId}`, { headers: { 'x-runtime': runtimeName() } });
+        case '/echo':
+          return new Response(await request.arrayBuffer(), { headers: { 'content-type': request.headers.get('content-type') ?? '' } });
+        case '/stream': {
+          // First chunk now, the rest only after a pause: a buffered response would arrive whole.
+          const pause = Number(url.searchParams.get('pause') ?? 400);
+          const body = new ReadableStream({
+            async start(controller) {
+              controller.enqueue(encoder.encode('first\n'));
+              await sleep(pause);
+              controller.enqueue(encoder.encode('second\n'));
+              controller.close();
+            },
+          });
+          return new Response(body, { headers: { 'content-type': 'text/plain' } });
+        }
+        case '/endless': {
+          let timer;
+          request.signal.addEventListener('abort', () => seen.aborted++);
+          const body = new ReadableStream({
+            start(controller) {
+              controller.enqueue(encoder.encode('tick\n'));
+              timer = setInterval(() => controller.enqueue(encoder.encode('tick\n')), 20);
+            },
+            cancel() {
+              clearInterval(timer);
+              seen.cancelled++;
+            },
+          });
+          return new Response(body);
+        }
+        case '/slow':
+          await sleep(Number(url.searchParams.get('ms') ?? 300));
+          return new Response(String(context.requestId));
+        case '/stats': {
+          const server = getServer();
+          return Response.json({ ...seen, totalConnections: server?.totalConnections ?? null });
+        }
+        default:
+          return new Response('not found', { status: 404 });
+      }
+    },
+  };
+}
+
+function runtimeName() {
+  if (typeof globalThis.Bun !== 'undefined') return `bun ${globalThis.Bun.version}`;
+  if (typeof globalThis.Deno !== 'undefined') return `deno ${globalThis.Deno.version.deno}`;
+  return `node ${process.versions.node}`;
+}
+
+function assert(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+async function withDeadline(promise, ms, what) {
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs each check with a deadline; a failure is recorded with its message, never thrown. */
+async function runChecks(checks) {
+  const results = {};
+  for (const [name, check] of Object.entries(checks)) {
+    try {
+      await withDeadline(check(), 10_000, name);
+      results[name] = 'pass';
+    } catch (error) {
+      results[name] = `fail: ${error instanceof Error ? error.message : String(error)}`.replace(/\s+/g, ' ');
+    }
+  }
+  return results;
+}
+
+/** The checks any client (socket or in-memory) must pass against the conformance app. */
+function clientChecks(client, { stats, multiplexClient } = {}) {
+  const checks = {
+    get: async () => {
+      const response = await client.fetch('/');
+      assert(response.status === 200, `status ${response.status}`);
+      const text = await response.text();
+      assert(/^hello \d+$/.test(text), `body ${JSON.stringify(text)}`);
+    },
+    'post echo': async () => {
+      // 200 KiB: several STDIN and STDOUT records each way.
+      const body = new Uint8Array(200 * 1024).map((_, i) => (i * 7) & 0xff);
+      const response = await client.fetch('/echo', { method: 'POST', body, headers: { 'content-type': 'application/x-probe' } });
+      const echoed = new Uint8Array(await response.arrayBuffer());
+      assert(response.status === 200, `status ${response.status}`);
+      assert(response.headers.get('content-type') === 'application/x-probe', 'content-type lost');
+      assert(echoed.length === body.length && echoed.every((b, i) => b === body[i]), `echo of ${echoed.length} bytes differs`);
+    },
+    streaming: async () => {
+      const started = Date.now();
+      const response = await client.fetch('/stream?pause=400');
+      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+      let text = '';
+      while (!text.includes('first\n')) {
+        const { value, done } = await reader.read();
+        assert(!done, 'ended before the first chunk');
+        text += value;
+      }
+      const firstAt = Date.now() - started;
+      assert(!text.includes('second'), 'both chunks arrived together');
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += value;
+      }
+      assert(text === 'first\nsecond\n', `body ${JSON.stringify(text)}`);
+      assert(firstAt < 300, `first chunk after ${firstAt} ms (the handler pauses 400 ms before the second)`);
+    },
+  };
+  if (stats) {
+    checks.abort = async () => {
+      const before = await stats();
+      const controller = new AbortController();
+      const response = await client.fetch('/endless', { signal: controller.signal });
+      const reader = response.body.getReader();
+      await reader.read();
+      controller.abort();
+      await reader.cancel().catch(() => {});
+      // The app must hear of it: its request signal aborts and its body stream is cancelled.
+      for (let i = 0; i < 100; i++) {
+        const now = await stats();
+        if (now.aborted > before.aborted && now.cancelled > before.cancelled) return;
+        await sleep(30);
+      }
+      const now = await stats();
+      throw new Error(`app not told: aborted ${before.aborted}→${now.aborted}, cancelled ${before.cancelled}→${now.cancelled}`);
+    };
+  }
+  if (multiplexClient) {
+    checks.multiplex = async () => {
+      const before = multiplexClient.stats.opened;
+      const started = Date.now();
+      const bodies = await Promise.all(
+        Array.from({ length: 8 }, () => multiplexClient.fetch('/slow?ms=300').then((r) => r.text())),
+      );
+      const elapsed = Date.now() - started;
+      const opened = multiplexClient.stats.opened - before;
+      assert(new Set(bodies).size === 8, `request ids ${bodies.join(',')} are not 8 distinct ones`);
+      assert(elapsed < 1500, `8 requests of 300 ms took ${elapsed} ms: not concurrent`);
+      assert(opened <= 1, `${opened} connections for 8 requests`);
+    };
+  }
+  return checks;
+}
+
+async function serveMode() {
+  const { serve } = await load('index.js');
+  // The stats of the server a request came in on: the Unix one, or the TCP one with `tcp`.
+  const servers = [];
+  servers.push(serve(createApp(() => servers[0]), { path: socket, closeTimeout: 2000 }));
+  if (process.argv[5] === 'tcp') servers.push(serve(createApp(() => servers[1]), { hostname: '127.0.0.1', port: 0, closeTimeout: 2000 }));
+  await Promise.all(servers.map((server) => server.ready()));
+  const [unix, tcp] = servers.map((server) => server.address);
+  console.log(JSON.stringify({ ready: { unix, tcp }, runtime: runtimeName() }));
+  // stdin ending is the stop signal: portable where signal handling differs between runtimes.
+  process.stdin.on('data', () => {});
+  await new Promise((resolve) => process.stdin.once('end', resolve));
+  process.stdin.pause();
+  await Promise.all(servers.map((server) => server.close({ timeout: 2000 })));
+  console.log(JSON.stringify({ closed: true }));
+}
+
+/** `/path/to.sock` or `host:port`. */
+function addressOf(text) {
+  if (text.startsWith('/')) return { path: text };
+  const colon = text.lastIndexOf(':');
+  return { host: text.slice(0, colon), port: Number(text.slice(colon + 1)) };
+}
+
+async function driveMode() {
+  const { createClient } = await load('client.js');
+  const address = addressOf(socket);
+  const client = createClient(address, { connectTimeout: 5000, timeout: 10_000 });
+  const multiplexClient = createClient(address, { multiplex: true, maxConnections: 1, connectTimeout: 5000 });
+  const stats = async () => (await client.fetch('/stats')).json();
+  const results = await runChecks(clientChecks(client, { stats, multiplexClient }));
+  await Promise.all([client.close({ force: true }), multiplexClient.close({ force: true })]);
+  console.log(JSON.stringify({ results, runtime: runtimeName() }));
+}
+
+async function testingMode() {
+  const { createTestClient } = await load('testing.js');
+  const client = createTestClient(createApp(() => undefined));
+  const multiplexClient = createTestClient(createApp(() => undefined), { multiplex: true, maxConnections: 1 });
+  const stats = async () => (await client.fetch('/stats')).json();
+  const results = await runChecks(clientChecks(client, { stats, multiplexClient }));
+  await Promise.all([client.close({ force: true }), multiplexClient.close({ force: true })]);
+  console.log(JSON.stringify({ results, runtime: runtimeName() }));
+}
+
+const modes = { serve: serveMode, drive: driveMode, testing: testingMode };
+if (!(mode in modes)) {
+  console.error(`usage: probe.mjs <dist dir> ${Object.keys(modes).join('|')} [socket]`);
+  process.exit(2);
+}
+await modes[mode]();
