@@ -69,8 +69,7 @@ export function ensureInstalled(runtime: Runtime): void {
   fs.mkdirSync(dir, { recursive: true });
   // A package.json of its own, so npm installs here and not into the project.
   fs.writeFileSync(path.join(dir, 'package.json'), '{ "private": true }\n');
-  const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
-  const result = spawnSync(npm, ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', runtime.pkg], {
+  const result = spawnSync('npm', ['install', '--no-save', '--no-package-lock', '--no-audit', '--no-fund', runtime.pkg], {
     cwd: dir,
     encoding: 'utf8',
     timeout: 600_000,
