@@ -145,6 +145,24 @@ describe('Connection', () => {
     expect(wire.connection.activeRequests).toBe(0);
   });
 
+  it('aborts requests multiplexed beside one without FCGI_KEEP_CONN when that one ends and closes the connection', () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest });
+    wire.send(requestRecords(1, PARAMS, '', { keepConn: true }), requestRecords(2, PARAMS, '', { keepConn: false }));
+    const first = requests[0]!.signal;
+    requests[1]!.end();
+    expect(wire.ended).toBe(true);
+    expect(first.aborted).toBe(true);
+    expect(wire.connection.activeRequests).toBe(0);
+  });
+
+  it('fails a body that went over maxBodySize before anyone opened it', async () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest, limits: { maxBodySize: 10 } });
+    wire.send(encodeBeginRequest(1, 1, true), encodeStream(RecordType.STDIN, 1, new Uint8Array(20)), encodeParams(1, PARAMS));
+    await expect(readAll(requests[0]!.stdin.open())).rejects.toMatchObject({ name: 'BodyTooLargeError' });
+  });
+
   it('never aborts the signal of a request that ended normally', () => {
     const { requests, onRequest } = collectRequests();
     const wire = createWire({ onRequest });

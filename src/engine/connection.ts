@@ -113,13 +113,13 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
    * `truncated` is reported when the peer stopped in the middle of a record.
    */
   closed(): void {
-    if (this.#closed) return;
-    if (!this.#reader.idle) {
-      this.#options.onError?.(new FastCGIProtocolError('connection closed in the middle of a record'));
+    if (!this.#closed) {
+      if (!this.#reader.idle) {
+        this.#options.onError?.(new FastCGIProtocolError('connection closed in the middle of a record'));
+      }
+      this.#close();
     }
-    this.#close();
-    const reason = connectionLost();
-    for (const request of [...this.#requests.values()]) request.abort(reason, false);
+    this.#abortRemaining(connectionLost());
   }
 
   /**
@@ -293,15 +293,22 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     this.#options.onError?.(error);
     this.#close();
     this.#transport.destroy();
-    const reason = new DOMException(`FastCGI protocol error: ${error.message}`, 'AbortError');
-    for (const request of [...this.#requests.values()]) request.abort(reason, false);
+    this.#abortRemaining(new DOMException(`FastCGI protocol error: ${error.message}`, 'AbortError'));
   }
 
-  /** Flushes and closes: used after the last END_REQUEST. */
+  /**
+   * Flushes and closes: after the last END_REQUEST, or after a request without FCGI_KEEP_CONN,
+   * which takes down any request still multiplexed beside it.
+   */
   #end(): void {
     if (this.#closed) return;
     this.#close();
     this.#transport.end();
+    this.#abortRemaining(new DOMException('The FastCGI connection was closed after a request without FCGI_KEEP_CONN', 'AbortError'));
+  }
+
+  #abortRemaining(reason: DOMException): void {
+    for (const request of [...this.#requests.values()]) request.abort(reason, false);
   }
 
   #close(): void {

@@ -78,8 +78,8 @@ export class InputStream {
     this.#received += chunk.length;
     if (this.#state !== State.Open) return;
     if (this.#received > this.limit) {
+      // Failed (not merely discarding): a reader that opens the stream later still gets the error.
       this.fail(new BodyTooLargeError(this.limit));
-      this.#state = State.Discarding;
       return;
     }
     const controller = this.#controller;
