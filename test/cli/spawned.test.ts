@@ -135,11 +135,16 @@ describe.skipIf(!hasLighttpd)('fastcgi-fetch serve spawned by lighttpd (bin-path
     const { dir, module } = appCopy('lighttpd-workers');
     server = await startLighttpdSpawn({ command: cliCommand(['serve', module, '--workers', '2']) });
     const pids = new Set<number>();
-    for (let i = 0; i < 30 && pids.size < 2; i++) {
+    // lighttpd sends requests as soon as the primary holds the socket; the second worker may
+    // still be loading then, so keep asking for a while.
+    const deadline = Date.now() + 15_000;
+    while (pids.size < 2 && Date.now() < deadline) {
       const response = await http(server, '/');
       expect(response.status).toBe(200);
       pids.add(Number(response.headers.get('x-pid')));
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
+    expect(pids.size).toBe(2);
     const running = processesMentioning(dir);
     // One primary and the two workers that answered.
     expect(running).toHaveLength(3);
