@@ -156,14 +156,6 @@ export function describeBehindServer(o: BehindServerOptions): void {
       expect(sha256(bytes)).toBe(sha256(pattern(FIVE_MIB)));
     });
 
-    feature('answers 413 to a 5 MiB upload it never reads, without a deadlock', 'early', async () => {
-      const response = await get('/reject-upload', { method: 'POST', body: pattern(FIVE_MIB) });
-      expect(response.status).toBe(413);
-      await response.arrayBuffer();
-      // The connection (or process) is still usable afterwards.
-      expect((await get('/status/201')).status).toBe(201);
-    });
-
     const streamingName = o.traits.streams
       ? 'streams server-sent events: the first event arrives while the handler still waits'
       : 'buffers server-sent events: nothing arrives before the handler finishes (a server limitation)';
@@ -214,6 +206,15 @@ export function describeBehindServer(o: BehindServerOptions): void {
         // Servers that never abort still hold the request: let the handler finish it.
         release();
       }
+    });
+
+    // Last but one: HAProxy keeps the abandoned upload's FastCGI stream open afterwards (see the report).
+    feature('answers 413 to a 5 MiB upload it never reads, without a deadlock', 'early', async () => {
+      const response = await get('/reject-upload', { method: 'POST', body: pattern(FIVE_MIB) });
+      expect(response.status).toBe(413);
+      await response.arrayBuffer();
+      // The connection (or process) is still usable afterwards.
+      expect((await get('/status/201')).status).toBe(201);
     });
 
     if (o.traits.spawnsApp) {

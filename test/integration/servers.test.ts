@@ -3,7 +3,8 @@
  * be deployed; the outcomes become COMPATIBILITY.md. nginx.test.ts covers nginx's four
  * transport × keep-conn combinations in more depth; two of them run here too for the table.
  */
-import { afterAll } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
 import { apacheModuleInstalled, startApache, startApacheFcgid } from '../servers/apache.js';
 import { startCaddy } from '../servers/caddy.js';
 import { startHaproxy } from '../servers/haproxy.js';
@@ -107,7 +108,9 @@ for (const [transport, prefix] of [['unix', '/'], ['tcp', '/app/']] as const) {
   });
 }
 
-const HAPROXY: ServerTraits = { streams: true, abortsOnDisconnect: true };
+// Measured with a record-logging relay: HAProxy 2.x/3.x neither closes the multiplexed
+// connection nor sends FCGI_ABORT_REQUEST when the browser leaves.
+const HAPROXY: ServerTraits = { streams: true, abortsOnDisconnect: false };
 for (const [transport, prefix] of [['unix', '/'], ['tcp', '/app/']] as const) {
   describeBehindServer({
     server: 'HAProxy',
@@ -119,3 +122,44 @@ for (const [transport, prefix] of [['unix', '/'], ['tcp', '/app/']] as const) {
     start: () => inProcess(transport, prefix, (upstream) => startHaproxy({ upstream, prefix })),
   });
 }
+
+recorder.note('HAProxy', 'the browser leaving is not passed on (no ABORT_REQUEST, connection kept); an upload the app answered early and the browser then abandoned keeps its FastCGI stream open until `timeout client`');
+
+/** Connected sockets the app accepted on its Unix socket (the server side carries the path). */
+function acceptedUnixConnections(path: string): number {
+  return readFileSync('/proc/net/unix', 'latin1')
+    .split('\n')
+    .filter((line) => line.trim().endsWith(` ${path}`) && line.trim().split(/\s+/)[5] === '03').length;
+}
+
+describe.skipIf(haproxySkip !== undefined)('behind HAProxy with mpxs-conns', () => {
+  it('multiplexes 30 concurrent requests over fewer FastCGI connections, with request ids above 1', async () => {
+    const d = await inProcess('unix', '/', (upstream) => startHaproxy({ upstream }));
+    try {
+      // One request first: HAProxy learns FCGI_MPXS_CONNS (get-values) on its first connection.
+      expect((await fetch(`${d.base}/status/201`)).status).toBe(201);
+      const release = d.control.arm();
+      const responses = Array.from({ length: 30 }, () => fetch(`${d.base}/hold`, { signal: AbortSignal.timeout(20_000) }).then((r) => r.json()));
+      const deadline = Date.now() + 10_000;
+      while (d.app!.activeRequests < 30 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const inFlight = d.app!.activeRequests;
+      const address = d.app!.address;
+      const connections = address?.type === 'unix' ? acceptedUnixConnections(address.path) : -1;
+      release();
+      const ids = (await Promise.all(responses)).map((r: { requestId: number }) => r.requestId);
+      expect(inFlight).toBe(30);
+      expect(connections).toBeGreaterThan(0);
+      // HAProxy puts part of a burst on one connection (ids 1, 3, 5, ...) and opens others for
+      // the rest; fewer connections than requests, and ids above 1, prove the multiplexing.
+      expect(connections).toBeLessThan(30);
+      expect(Math.max(...ids)).toBeGreaterThan(1);
+      recorder.record('HAProxy', 'multiplex', 'yes');
+      recorder.note('HAProxy', `30 concurrent requests arrived on ${connections} FastCGI connection(s), request ids up to ${Math.max(...ids)}`);
+    } catch (error) {
+      recorder.record('HAProxy', 'multiplex', 'fail');
+      throw error;
+    } finally {
+      await d.stop();
+    }
+  });
+});
