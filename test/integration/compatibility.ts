@@ -26,6 +26,7 @@ export const FEATURES = {
   multiplex: 'multiplexed requests',
   spawn: 'spawns app (fd 0), clean exit',
   authorizer: 'Authorizer role',
+  filter: 'Filter role (DATA stream)',
   cgi: 'CGI mode',
 } as const;
 export type Feature = keyof typeof FEATURES;

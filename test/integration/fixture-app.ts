@@ -72,7 +72,8 @@ export function createFixtureApp(probe: FixtureProbe = {}) {
       processHttpProxy: process.env.HTTP_PROXY ?? null,
       proxyHeader: c.req.header('proxy') ?? null,
       gatewayInterface: c.env.params.GATEWAY_INTERFACE ?? null,
-      authorized: Object.fromEntries(Object.entries(c.env.params).filter(([name]) => name.startsWith('AUTHZ_'))),
+      // Any case: Headers lowercase names, so Variable-AUTHZ_USER reaches the server as authz_user.
+      authorized: Object.fromEntries(Object.entries(c.env.params).filter(([name]) => name.toUpperCase().startsWith('AUTHZ_'))),
       remoteUser: c.env.params.REMOTE_USER ?? null,
     }),
   );
