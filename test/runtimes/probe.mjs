@@ -33,7 +33,7 @@ function createApp(getServer) {
           return new Response(await request.arrayBuffer(), { headers: { 'content-type': request.headers.get('content-type') ?? '' } });
         case '/stream': {
           // First chunk now, the rest only after a pause: a buffered response would arrive whole.
-          const pause = Number(url.searchParams.get('pause') ?? 400);
+          const pause = Number(url.searchParams.get('pause') ?? 1000);
           const body = new ReadableStream({
             async start(controller) {
               controller.enqueue(encoder.encode('first\n'));
@@ -129,7 +129,7 @@ function clientChecks(client, { stats, multiplexClient } = {}) {
     },
     streaming: async () => {
       const started = Date.now();
-      const response = await client.fetch('/stream?pause=400');
+      const response = await client.fetch('/stream?pause=1000');
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
       let text = '';
       while (!text.includes('first\n')) {
@@ -145,7 +145,8 @@ function clientChecks(client, { stats, multiplexClient } = {}) {
         text += value;
       }
       assert(text === 'first\nsecond\n', `body ${JSON.stringify(text)}`);
-      assert(firstAt < 300, `first chunk after ${firstAt} ms (the handler pauses 400 ms before the second)`);
+      // Generous: CI runs this beside other test files on two cores.
+      assert(firstAt < 700, `first chunk after ${firstAt} ms (the handler pauses 1000 ms before the second)`);
     },
   };
   if (stats) {
@@ -172,12 +173,12 @@ function clientChecks(client, { stats, multiplexClient } = {}) {
       const before = multiplexClient.stats.opened;
       const started = Date.now();
       const bodies = await Promise.all(
-        Array.from({ length: 8 }, () => multiplexClient.fetch('/slow?ms=300').then((r) => r.text())),
+        Array.from({ length: 8 }, () => multiplexClient.fetch('/slow?ms=500').then((r) => r.text())),
       );
       const elapsed = Date.now() - started;
       const opened = multiplexClient.stats.opened - before;
       assert(new Set(bodies).size === 8, `request ids ${bodies.join(',')} are not 8 distinct ones`);
-      assert(elapsed < 1500, `8 requests of 300 ms took ${elapsed} ms: not concurrent`);
+      assert(elapsed < 2500, `8 requests of 500 ms took ${elapsed} ms: not concurrent (one by one: 4000 ms)`);
       assert(opened <= 1, `${opened} connections for 8 requests`);
     };
   }
