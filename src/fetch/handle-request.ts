@@ -2,8 +2,10 @@ import { BodyTooLargeError } from '../engine/input-stream.js';
 import type { FastCGIRequest } from '../engine/request.js';
 import { latin1 } from '../protocol/index.js';
 import type { ErrorHandler, FetchHandler } from '../types.js';
-import { BadRequestError, paramLookup, requestHeaders, requestUrl } from './cgi-request.js';
+import { BadRequestError, paramLookup, paramText, requestHeaders, requestUrl } from './cgi-request.js';
 import { createContext } from './context.js';
+import { fastGlobalsInstalled } from './fast-globals.js';
+import { LightRequest, realRequest } from './light-request.js';
 import { BodyStreamError, writeResponse } from './response-writer.js';
 
 export interface RequestHandlerOptions {
@@ -18,6 +20,19 @@ export interface RequestHandlerOptions {
 }
 
 const NO_BODY_METHODS = new Set(['GET', 'HEAD']);
+const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** The method as `new Request()` would make it, or a BadRequestError where it would throw. */
+function requestMethod(bytes: Uint8Array | undefined): string {
+  if (bytes === undefined || bytes.length === 0) return 'GET';
+  const method = latin1(bytes);
+  if (!TOKEN.test(method)) throw new BadRequestError(`invalid method ${JSON.stringify(method)}`);
+  const upper = method.toUpperCase();
+  if (FORBIDDEN_METHODS.has(upper)) throw new BadRequestError(`forbidden method ${method}`);
+  return NORMALIZED_METHODS.has(upper) ? upper : method;
+}
 
 function plain(status: number, text: string): Response {
   return new Response(text, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
@@ -27,24 +42,27 @@ function tooLarge(error: unknown): boolean {
   return error instanceof BodyTooLargeError || (error instanceof Error && error.cause instanceof BodyTooLargeError);
 }
 
-/** Builds the `Request` for a FastCGI request. Throws BadRequestError for what cannot be one. */
+/**
+ * Builds the `Request` for a FastCGI request: a light one where the globals know it, else the
+ * platform's at once. Throws BadRequestError for what cannot be a Request.
+ */
 function toRequest(fcgi: FastCGIRequest): Request {
   const get = paramLookup(fcgi.params);
-  const methodBytes = get('REQUEST_METHOD');
-  const method = methodBytes === undefined || methodBytes.length === 0 ? 'GET' : latin1(methodBytes);
+  const method = requestMethod(get('REQUEST_METHOD'));
   const url = requestUrl(get);
-  const headers = requestHeaders(fcgi.params);
-  const contentLength = headers.get('content-length');
-  const hasBody = fcgi.role !== 'authorizer' && !NO_BODY_METHODS.has(method.toUpperCase()) && contentLength !== '0';
-  let body: ReadableStream<Uint8Array> | null = null;
-  if (hasBody) body = fcgi.stdin.open();
-  else fcgi.stdin.discard();
+  const hasBody = fcgi.role !== 'authorizer' && !NO_BODY_METHODS.has(method) && paramText(get, 'CONTENT_LENGTH') !== '0';
+  if (!hasBody) fcgi.stdin.discard();
+  let body: ReadableStream<Uint8Array> | null | undefined;
+  const light = new LightRequest({
+    method,
+    url,
+    headers: () => requestHeaders(fcgi.params),
+    body: () => (body ??= hasBody ? fcgi.stdin.open() : null),
+    signal: () => fcgi.signal,
+  });
+  if (fastGlobalsInstalled()) return light as unknown as Request;
   try {
-    const request = new Request(url, { method, headers, body, duplex: 'half' } as RequestInit);
-    // A signal handed to the constructor costs more than the rest of the Request together
-    // (undici makes a second one that follows it); this one is created only if read.
-    Object.defineProperty(request, 'signal', { get: () => fcgi.signal, configurable: true, enumerable: true });
-    return request;
+    return realRequest(light);
   } catch (error) {
     body?.cancel().catch(() => {});
     throw new BadRequestError(`cannot build a Request: ${(error as Error).message}`, { cause: error });
@@ -61,7 +79,7 @@ export async function handleRequest(fcgi: FastCGIRequest, options: RequestHandle
   let response: Response;
   try {
     request = toRequest(fcgi);
-    const declared = Number(request.headers.get('content-length') ?? 0);
+    const declared = Number(paramText(paramLookup(fcgi.params), 'CONTENT_LENGTH') || 0);
     if (declared > options.maxBodySize) throw new BodyTooLargeError(options.maxBodySize);
     const result: unknown = await options.fetch(request, context, context);
     if (!(result instanceof Response)) {

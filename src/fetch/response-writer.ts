@@ -1,19 +1,8 @@
 import type { FastCGIRequest } from '../engine/request.js';
+import { encodeHead } from './cgi-head.js';
+import { plainBody } from './light-response.js';
 
 const encoder = new TextEncoder();
-
-/** Headers that describe the hop to the web server, not the response: never forwarded. */
-const HOP_HEADERS = new Set(['transfer-encoding', 'connection', 'keep-alive', 'status', 'set-cookie', 'content-length']);
-
-const REASONS: Record<number, string> = {
-  200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 206: 'Partial Content',
-  301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 304: 'Not Modified',
-  307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized',
-  403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 410: 'Gone',
-  411: 'Length Required', 413: 'Content Too Large', 415: 'Unsupported Media Type',
-  422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error',
-  501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
-};
 
 /** Bodies this small that are ready at once leave in the same write as the head. */
 const COALESCE_LIMIT = 64 * 1024;
@@ -25,24 +14,8 @@ function hasNoBody(status: number): boolean {
   return status === 204 || status === 304 || (status >= 100 && status < 200);
 }
 
-/**
- * The CGI response head: `Status:`, then each header on its own line (one line per Set-Cookie).
- * `contentLength` is written when known exactly; a handler's own Content-Length is kept only
- * where no body follows (HEAD, 304), because a streamed body may not meet it.
- */
-export function encodeHead(response: Response, contentLength: number | undefined, keepDeclaredLength: boolean): Uint8Array {
-  const reason = (response.statusText || REASONS[response.status] || '').replace(/[\r\n]/g, ' ');
-  let head = `Status: ${response.status}${reason ? ` ${reason}` : ''}\r\n`;
-  for (const [name, value] of response.headers) {
-    if (!HOP_HEADERS.has(name)) head += `${name}: ${value}\r\n`;
-  }
-  for (const cookie of response.headers.getSetCookie()) head += `set-cookie: ${cookie}\r\n`;
-  if (contentLength !== undefined) head += `content-length: ${contentLength}\r\n`;
-  else if (keepDeclaredLength) {
-    const declared = response.headers.get('content-length');
-    if (declared !== null) head += `content-length: ${declared}\r\n`;
-  }
-  return encoder.encode(`${head}\r\n`);
+function headOf(response: Response, contentLength: number | undefined, keepDeclaredLength: boolean): Uint8Array {
+  return encodeHead({ status: response.status, statusText: response.statusText, headers: response.headers, contentLength, keepDeclaredLength });
 }
 
 type Read = ReadableStreamReadResult<Uint8Array>;
@@ -87,11 +60,24 @@ export class BodyStreamError extends Error {
  * (after ending the request) when the body fails mid-way.
  */
 export async function writeResponse(request: FastCGIRequest, response: Response, isHead: boolean): Promise<void> {
+  const plain = plainBody(response);
+  if (plain !== undefined) {
+    // A light response with a string or byte body: no stream, one write, an exact length.
+    const bytes = typeof plain.body === 'string' ? encoder.encode(plain.body) : plain.body;
+    const noBody = hasNoBody(plain.status);
+    const head = encodeHead({
+      ...plain,
+      contentLength: noBody ? undefined : (bytes?.length ?? 0),
+      keepDeclaredLength: plain.status === 304,
+    });
+    request.end(bytes === null || noBody || isHead ? [head] : [head, bytes]);
+    return;
+  }
   const body = response.body;
   if (body === null || isHead || hasNoBody(response.status)) {
     if (body !== null) body.cancel().catch(() => {});
     const length = body === null && !isHead && !hasNoBody(response.status) ? 0 : undefined;
-    request.end([encodeHead(response, length, isHead || response.status === 304)]);
+    request.end([headOf(response, length, isHead || response.status === 304)]);
     return;
   }
 
@@ -120,11 +106,11 @@ export async function writeResponse(request: FastCGIRequest, response: Response,
     }
     if (request.done) return;
     if (first.done) {
-      request.end([encodeHead(response, readyBytes, false), ...ready]);
+      request.end([headOf(response, readyBytes, false), ...ready]);
       return;
     }
     headSent = true;
-    let writable = request.write([encodeHead(response, undefined, false), ...ready]);
+    let writable = request.write([headOf(response, undefined, false), ...ready]);
     for (;;) {
       if (!writable) await request.writable();
       if (request.done) return;

@@ -1,6 +1,7 @@
 import { Connection } from '../engine/connection.js';
 import { DEFAULT_LIMITS, RequestSlots, type EngineLimits } from '../engine/limits.js';
 import type { Transport } from '../engine/transport.js';
+import { installFastGlobals } from '../fetch/fast-globals.js';
 import { handleRequest, type RequestHandlerOptions } from '../fetch/handle-request.js';
 import type { App, ErrorHandler, FetchHandler } from '../types.js';
 import { WorkTracker } from './work-tracker.js';
@@ -25,6 +26,12 @@ export interface ApplicationOptions {
   onError?: ErrorHandler;
   /** The application's own log (unhandled errors, closed connections); default: stderr. */
   log?(line: string): void;
+  /**
+   * On Node, replace the global `Request`, `Response` and `fetch` with versions that build the
+   * costly platform objects only when needed (as @hono/node-server does). Platform objects still
+   * pass `instanceof`; set false to keep the globals untouched. Default true.
+   */
+  overrideGlobalObjects?: boolean;
 }
 
 /** A fetch app ready to run the FastCGI engine over any number of transports. */
@@ -51,6 +58,7 @@ function stderrLine(line: string): void {
 
 /** Wires a fetch app to the engine: limits, concurrency shared by all connections, error reports. */
 export function createApplication(app: App, options: ApplicationOptions = {}): Application {
+  if (options.overrideGlobalObjects !== false) installFastGlobals();
   const limits: EngineLimits = {
     maxConnections: options.maxConnections ?? DEFAULT_LIMITS.maxConnections,
     maxParamsBytes: options.maxParamsBytes ?? DEFAULT_LIMITS.maxParamsBytes,

@@ -1,0 +1,74 @@
+const encoder = new TextEncoder();
+
+/** Headers that describe the hop to the web server, not the response: never forwarded. */
+const HOP_HEADERS = new Set(['transfer-encoding', 'connection', 'keep-alive', 'status', 'content-length']);
+
+const REASONS: Record<number, string> = {
+  200: 'OK', 201: 'Created', 202: 'Accepted', 204: 'No Content', 206: 'Partial Content',
+  301: 'Moved Permanently', 302: 'Found', 303: 'See Other', 304: 'Not Modified',
+  307: 'Temporary Redirect', 308: 'Permanent Redirect', 400: 'Bad Request', 401: 'Unauthorized',
+  403: 'Forbidden', 404: 'Not Found', 405: 'Method Not Allowed', 409: 'Conflict', 410: 'Gone',
+  411: 'Length Required', 413: 'Content Too Large', 415: 'Unsupported Media Type',
+  422: 'Unprocessable Content', 429: 'Too Many Requests', 500: 'Internal Server Error',
+  501: 'Not Implemented', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+};
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[\0\r\n]/;
+
+export interface HeadOptions {
+  status: number;
+  statusText: string;
+  /** A Headers object, or HeadersInit as given to a Response that was never built. */
+  headers: Headers | HeadersInit | undefined;
+  /** Added when the headers have no content-type (a string body's default). */
+  defaultContentType?: string | undefined;
+  /** Written as Content-Length when the body's exact length is known. */
+  contentLength?: number | undefined;
+  /** Keep the handler's own Content-Length (HEAD and 304, where no body follows). */
+  keepDeclaredLength?: boolean;
+}
+
+/** Checks what `Headers` would check, for header lists that never went through one. */
+function checked(name: string, value: string): [string, string] {
+  if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+  const trimmed = value.trim();
+  if (BAD_VALUE.test(trimmed)) throw new TypeError(`invalid value for header ${name}`);
+  return [name.toLowerCase(), trimmed];
+}
+
+function* entries(headers: Headers | HeadersInit | undefined): Iterable<[string, string]> {
+  if (headers === undefined) return;
+  if (headers instanceof Headers) {
+    for (const entry of headers) if (entry[0] !== 'set-cookie') yield entry;
+    for (const cookie of headers.getSetCookie()) yield ['set-cookie', cookie];
+  } else if (Array.isArray(headers)) {
+    for (const pair of headers as Array<[string, string]>) yield checked(pair[0], pair[1]);
+  } else {
+    for (const name of Object.keys(headers)) yield checked(name, (headers as Record<string, string>)[name]!);
+  }
+}
+
+/**
+ * The CGI response head: `Status:`, then each header on its own line (one line per
+ * Set-Cookie), never a hop-by-hop header. Content-Length is written only when exact.
+ */
+export function encodeHead(options: HeadOptions): Uint8Array {
+  const { status } = options;
+  const reason = (options.statusText || REASONS[status] || '').replace(/[\r\n]/g, ' ');
+  let head = `Status: ${status}${reason ? ` ${reason}` : ''}\r\n`;
+  let hasType = false;
+  let declared: string | undefined;
+  for (const [name, value] of entries(options.headers)) {
+    if (name === 'content-type') hasType = true;
+    if (HOP_HEADERS.has(name)) {
+      if (name === 'content-length') declared = value;
+      continue;
+    }
+    head += `${name}: ${value}\r\n`;
+  }
+  if (!hasType && options.defaultContentType) head += `content-type: ${options.defaultContentType}\r\n`;
+  if (options.contentLength !== undefined) head += `content-length: ${options.contentLength}\r\n`;
+  else if (options.keepDeclaredLength && declared !== undefined) head += `content-length: ${declared}\r\n`;
+  return encoder.encode(`${head}\r\n`);
+}
