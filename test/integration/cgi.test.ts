@@ -22,7 +22,7 @@ describe.skipIf(skip !== undefined)('CGI mode behind Apache mod_cgid', () => {
   afterAll(async () => {
     await d?.stop();
     recorder.record('Apache mod_cgid', 'cgi', ok.length === 3 && ok.every(Boolean) ? 'yes' : 'fail');
-    recorder.note('Apache mod_cgid', 'one process per request (≈0.5 s each with tsx); Apache drops a `Proxy:` header itself (httpoxy)');
+    recorder.note('Apache mod_cgid', 'one process per request (0.2–0.5 s each with tsx); no `Proxy:` header becomes HTTP_PROXY in the app (runCgi scrubs it; Apache ≥ 2.4.25 also drops the header)');
     recorder.write();
   });
   const track = (name: string, body: () => Promise<void>) =>
