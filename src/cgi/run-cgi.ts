@@ -4,7 +4,8 @@ import { DEFAULT_LIMITS } from '../engine/limits.js';
 import { FastCGIRequest } from '../engine/request.js';
 import { handleRequest } from '../fetch/handle-request.js';
 import { encodePairs } from '../protocol/index.js';
-import type { App, ErrorHandler, FetchHandler } from '../types.js';
+import { toHandler } from '../fetch/to-handler.js';
+import type { App, ErrorHandler } from '../types.js';
 import { paramsFromEnvironment, scrubRequestProxy, type Environment } from './environment.js';
 import { CgiOutputHost } from './stdout-host.js';
 
@@ -27,12 +28,6 @@ export interface CgiOptions {
    * browser leaves); `false` leaves signals alone. Default 'SIGTERM'.
    */
   abortOn?: NodeJS.Signals | false;
-}
-
-function toHandler(app: App): FetchHandler {
-  if (typeof app === 'function') return app;
-  if (app && typeof app.fetch === 'function') return app.fetch.bind(app) as FetchHandler;
-  throw new TypeError('runCgi() needs a fetch handler: a function, or an object with a fetch method');
 }
 
 /** Feeds at most `length` bytes (all of it when undefined) of `source` into `input`, pausing with it. */

@@ -9,6 +9,7 @@ import { Counters, withStatus, type StatusReport } from './status.js';
 export function describeTarget(target: ListenTarget): string {
   if (target.kind === 'tcp') return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
   if (target.kind === 'unix') return target.path;
+  if (target.kind === 'cgi') return 'CGI (one request from the environment)';
   return `fd ${target.fd}`;
 }
 
@@ -29,6 +30,8 @@ function listenOptions(target: ListenTarget, command: ServeCommand): ServeOption
   const base: ServeOptions = { closeTimeout: command.shutdownTimeout };
   if (target.kind === 'tcp') return { ...base, hostname: target.host, port: target.port };
   if (target.kind === 'unix') return { ...base, path: target.path, ...(command.socketMode === undefined ? {} : { socketMode: command.socketMode }) };
+  // CGI: no listen option, so serve() answers the one request of this process.
+  if (target.kind === 'cgi') return base;
   return { ...base, fd: target.fd };
 }
 

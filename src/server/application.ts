@@ -3,7 +3,8 @@ import { DEFAULT_LIMITS, RequestSlots, type EngineLimits } from '../engine/limit
 import type { Transport } from '../engine/transport.js';
 import { installFastGlobals } from '../fetch/fast-globals.js';
 import { handleRequest, type RequestHandlerOptions } from '../fetch/handle-request.js';
-import type { App, ErrorHandler, FetchHandler } from '../types.js';
+import { toHandler } from '../fetch/to-handler.js';
+import type { App, ErrorHandler } from '../types.js';
 import { WorkTracker } from './work-tracker.js';
 
 /** The limits and hooks of one application, whatever carries its connections. */
@@ -43,13 +44,6 @@ export interface Application {
   readonly limits: EngineLimits;
   readonly activeRequests: number;
   readonly totalRequests: number;
-}
-
-/** The fetch handler of a function or of an object with a `fetch` method. */
-export function toHandler(app: App): FetchHandler {
-  if (typeof app === 'function') return app;
-  if (app && typeof app.fetch === 'function') return app.fetch.bind(app) as FetchHandler;
-  throw new TypeError('a fetch handler is needed: a function, or an object with a fetch method');
 }
 
 function stderrLine(line: string): void {

@@ -1,10 +1,13 @@
 import { readFileSync, readlinkSync, fstatSync } from 'node:fs';
+import { isCgiEnvironment } from '../cgi/environment.js';
 
 /** Where a server listens. */
 export type ListenTarget =
   | { kind: 'tcp'; host: string; port: number }
   | { kind: 'unix'; path: string }
-  | { kind: 'fd'; fd: number };
+  | { kind: 'fd'; fd: number }
+  /** Started as a plain CGI program: one request from the environment and stdin. */
+  | { kind: 'cgi' };
 
 /** The environment variable read when no listen option is given and fd 0 is not a listening socket. */
 export const LISTEN_ENV = 'FASTCGI_LISTEN';
@@ -81,13 +84,16 @@ export interface ListenOptions {
 
 /**
  * Picks the listen target: an explicit option, else fd 0 when the web server spawned us with a
- * listening socket there, else $FASTCGI_LISTEN, else 127.0.0.1:9000.
+ * listening socket there, else CGI when started as a CGI program (GATEWAY_INTERFACE), else
+ * $FASTCGI_LISTEN, else 127.0.0.1:9000.
  */
 export function resolveTarget(options: ListenOptions, env: Record<string, string | undefined> = process.env): ListenTarget {
   if (options.fd !== undefined) return { kind: 'fd', fd: options.fd };
   if (options.path !== undefined) return { kind: 'unix', path: options.path };
   if (options.port !== undefined) return { kind: 'tcp', host: options.hostname ?? '127.0.0.1', port: options.port };
   if (isListeningSocket(0)) return { kind: 'fd', fd: 0 };
+  // After the fd 0 check: mod_fcgid starts FastCGI apps with a CGI-looking environment too.
+  if (isCgiEnvironment(env)) return { kind: 'cgi' };
   const fromEnv = env[LISTEN_ENV];
   if (fromEnv) return parseListen(fromEnv);
   return { kind: 'tcp', host: options.hostname ?? '127.0.0.1', port: DEFAULT_PORT };

@@ -184,9 +184,42 @@ describe('serve', () => {
   });
 });
 
+describe('serve as a CGI program', () => {
+  it('answers the one request in its environment and stdin when started as CGI', async () => {
+    const fixture = fileURLToPath(new URL('./test-support/cgi-app.ts', import.meta.url));
+    const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      env: {
+        PATH: process.env.PATH,
+        GATEWAY_INTERFACE: 'CGI/1.1',
+        REQUEST_METHOD: 'POST',
+        REQUEST_URI: '/cgi/path',
+        HTTP_HOST: 'example.com',
+        CONTENT_LENGTH: '5',
+        SERVER_PROTOCOL: 'HTTP/1.1',
+      },
+    });
+    child.stdin!.end('hello');
+    let out = '';
+    let err = '';
+    child.stdout!.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr!.on('data', (c: Buffer) => (err += c.toString()));
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(err).toContain('{"type":"cgi"}');
+    expect(out).toMatch(/^Status: 200 OK\r\n/);
+    expect(out.endsWith('\r\n\r\nPOST /cgi/path hello')).toBe(true);
+  });
+});
+
 describe('listen target', () => {
   it('uses fd 0 only when it is a listening socket', () => {
     expect(isListeningSocket(0)).toBe(false);
+  });
+
+  it('picks CGI when GATEWAY_INTERFACE is set and fd 0 is no listening socket, before $FASTCGI_LISTEN', () => {
+    expect(resolveTarget({}, { GATEWAY_INTERFACE: 'CGI/1.1', FASTCGI_LISTEN: ':9001' })).toEqual({ kind: 'cgi' });
+    expect(resolveTarget({ port: 1 }, { GATEWAY_INTERFACE: 'CGI/1.1' })).toMatchObject({ kind: 'tcp' });
   });
 
   it('falls back to $FASTCGI_LISTEN, then 127.0.0.1:9000', () => {

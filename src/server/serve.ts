@@ -3,6 +3,7 @@ import { chmod } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Connection } from '../engine/connection.js';
 import type { App, FetchHandler } from '../types.js';
+import { runCgi } from '../cgi/run-cgi.js';
 import { createApplication, type ApplicationOptions } from './application.js';
 import { resolveTarget, type ListenTarget } from './listen-target.js';
 import { attachSocket } from './socket-connection.js';
@@ -35,7 +36,9 @@ export interface ServeOptionsWithFetch extends ServeOptions {
 export type ServerAddress =
   | { type: 'tcp'; host: string; port: number }
   | { type: 'unix'; path: string }
-  | { type: 'fd'; fd: number };
+  | { type: 'fd'; fd: number }
+  /** Started as a CGI program: the one request in the environment and on stdin. */
+  | { type: 'cgi' };
 
 /** A running FastCGI server. */
 export interface FastCGIServer {
@@ -85,6 +88,14 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     maybeOptions ?? (isOptionsObject(appOrOptions) ? appOrOptions : {});
   const app: App =
     maybeOptions === undefined && isOptionsObject(appOrOptions) ? appOrOptions.fetch : (appOrOptions as App);
+  let resolved: ListenTarget | Error;
+  try {
+    resolved = resolveTarget(options);
+  } catch (error) {
+    resolved = error as Error;
+  }
+  if (!(resolved instanceof Error) && resolved.kind === 'cgi') return serveCgi(app, options);
+
   const application = createApplication(app, { log, ...options });
   const allowed = options.webServerAddrs ??
     (process.env.FCGI_WEB_SERVER_ADDRS ?? '').split(',').map((a) => a.trim()).filter(Boolean);
@@ -108,7 +119,8 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
   let address: ServerAddress | undefined;
   let target: ListenTarget | undefined;
   const listening = (async () => {
-    target = resolveTarget(options);
+    if (resolved instanceof Error) throw resolved;
+    target = resolved;
     // A cluster worker listens on the primary's socket, which is live by design.
     if (target.kind === 'unix' && !cluster.isWorker) await clearStaleSocket(target.path);
     await new Promise<void>((resolve, reject) => {
@@ -116,7 +128,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
       const t = target!;
       if (t.kind === 'tcp') server.listen({ port: t.port, host: t.host }, resolve);
       else if (t.kind === 'unix') server.listen({ path: t.path }, resolve);
-      else server.listen({ fd: t.fd }, resolve);
+      else if (t.kind === 'fd') server.listen({ fd: t.fd }, resolve);
     });
     server.on('error', (error) => log(`fastcgi-fetch: server error: ${error.message}`));
     if (target.kind === 'unix') {
@@ -172,6 +184,27 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     get totalConnections() {
       return totalConnections;
     },
+  };
+  return handle;
+}
+
+/**
+ * Started as a plain CGI program (GATEWAY_INTERFACE set, no listening socket on fd 0): answers
+ * the one request of this process from the environment and stdin, on stdout.
+ */
+function serveCgi(app: App, options: ServeOptions): FastCGIServer {
+  let active = 1;
+  const done = runCgi(app, { maxBodySize: options.maxBodySize, onError: options.onError }).finally(() => (active = 0));
+  const handle: FastCGIServer = {
+    ready: () => Promise.resolve(handle),
+    close: () => done,
+    address: { type: 'cgi' },
+    get activeRequests() {
+      return active;
+    },
+    totalRequests: 1,
+    connections: 0,
+    totalConnections: 0,
   };
   return handle;
 }

@@ -7,9 +7,7 @@
  * probe socket; FIXTURE_EXIT_LOG collects "<pid> exit <how>" lines to prove clean shutdowns.
  */
 import { appendFileSync } from 'node:fs';
-import { runCgi, isCgiEnvironment } from '../../src/cgi/index.js';
 import { serve } from '../../src/index.js';
-import { isListeningSocket } from '../../src/server/listen-target.js';
 import { authorizerFetch } from './authorizer-app.js';
 import { createFixtureApp } from './fixture-app.js';
 import { remoteProbe } from './remote-probe.js';
@@ -20,13 +18,13 @@ function note(how: string): void {
   if (process.env.FIXTURE_EXIT_LOG) appendFileSync(process.env.FIXTURE_EXIT_LOG, `${process.pid} ${how}\n`);
 }
 
-// Until serve() detects CGI itself, the entry makes the same choice it will.
-if (isCgiEnvironment() && !isListeningSocket(0)) {
-  await runCgi(app);
+const server = serve(app);
+await server.ready();
+if (server.address?.type === 'cgi') {
+  // Started as a CGI program: serve() answered this process's one request.
+  await server.close();
   note('cgi-done');
 } else {
-  const server = serve(app);
-  await server.ready();
   note('listening');
   // The recommended pattern for spawned apps: finish what is in flight, then leave.
   process.once('SIGTERM', () => {
