@@ -27,6 +27,11 @@ export interface HeadOptions {
   contentLength?: number | undefined;
   /** Keep the handler's own Content-Length (HEAD and 304, where no body follows). */
   keepDeclaredLength?: boolean;
+  /**
+   * An Authorizer's answer: `Variable-NAME` headers become variables named NAME for the web
+   * server, and `Headers` has lower-cased them, so NAME is written upper-case, as CGI names are.
+   */
+  authorizer?: boolean;
 }
 
 /** Checks what `Headers` would check, for header lists that never went through one. */
@@ -65,7 +70,8 @@ export function encodeHead(options: HeadOptions): Uint8Array {
       if (name === 'content-length') declared = value;
       continue;
     }
-    head += `${name}: ${value}\r\n`;
+    if (options.authorizer && name.startsWith('variable-')) head += `Variable-${name.slice(9).toUpperCase()}: ${value}\r\n`;
+    else head += `${name}: ${value}\r\n`;
   }
   if (!hasType && options.defaultContentType) head += `content-type: ${options.defaultContentType}\r\n`;
   if (options.contentLength !== undefined) head += `content-length: ${options.contentLength}\r\n`;

@@ -14,8 +14,15 @@ function hasNoBody(status: number): boolean {
   return status === 204 || status === 304 || (status >= 100 && status < 200);
 }
 
-function headOf(response: Response, contentLength: number | undefined, keepDeclaredLength: boolean): Uint8Array {
-  return encodeHead({ status: response.status, statusText: response.statusText, headers: response.headers, contentLength, keepDeclaredLength });
+function headOf(request: FastCGIRequest, response: Response, contentLength: number | undefined, keepDeclaredLength: boolean): Uint8Array {
+  return encodeHead({
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+    contentLength,
+    keepDeclaredLength,
+    authorizer: request.role === 'authorizer',
+  });
 }
 
 type Read = ReadableStreamReadResult<Uint8Array>;
@@ -69,6 +76,7 @@ export async function writeResponse(request: FastCGIRequest, response: Response,
       ...plain,
       contentLength: noBody ? undefined : (bytes?.length ?? 0),
       keepDeclaredLength: plain.status === 304,
+      authorizer: request.role === 'authorizer',
     });
     request.end(bytes === null || noBody || isHead ? [head] : [head, bytes]);
     return;
@@ -77,7 +85,7 @@ export async function writeResponse(request: FastCGIRequest, response: Response,
   if (body === null || isHead || hasNoBody(response.status)) {
     if (body !== null) body.cancel().catch(() => {});
     const length = body === null && !isHead && !hasNoBody(response.status) ? 0 : undefined;
-    request.end([headOf(response, length, isHead || response.status === 304)]);
+    request.end([headOf(request, response, length, isHead || response.status === 304)]);
     return;
   }
 
@@ -106,11 +114,11 @@ export async function writeResponse(request: FastCGIRequest, response: Response,
     }
     if (request.done) return;
     if (first.done) {
-      request.end([headOf(response, readyBytes, false), ...ready]);
+      request.end([headOf(request, response, readyBytes, false), ...ready]);
       return;
     }
     headSent = true;
-    let writable = request.write([headOf(response, undefined, false), ...ready]);
+    let writable = request.write([headOf(request, response, undefined, false), ...ready]);
     for (;;) {
       if (!writable) await request.writable();
       if (request.done) return;

@@ -18,7 +18,7 @@ import { createFixtureApp } from './fixture-app.js';
 
 const recorder = new CompatibilityRecorder('roles');
 recorder.note('Apache mod_fcgid', "an Authorizer's denial reaches the browser as a 401 with Apache's own page (the app's headers kept, its status and body not)");
-recorder.note('Apache mod_fcgid', 'Variable-NAME headers reach the protected app, but lowercased (WHATWG Headers lowercase names)');
+recorder.note('Apache mod_fcgid', 'Variable-NAME headers reach the protected app as NAME (written upper-case, since Headers lower-case names)');
 recorder.note('lighttpd', "an Authorizer's denial reaches the browser as the app wrote it (status, headers, body)");
 afterAll(() => recorder.write());
 
@@ -97,8 +97,8 @@ describe.skipIf(fcgidSkip !== undefined)('Authorizer behind Apache mod_fcgid', (
         expect(allowed.status).toBe(200);
         const env = await allowed.json();
         expect(env.role).toBe('responder');
-        // WHATWG Headers lowercase every name, so the variables arrive lowercase (see the report).
-        expect(env.authorized).toEqual({ authz_user: 'alice', authz_scope: 'read write' });
+        // Headers lower-case names; an Authorizer's Variable-NAME goes out with NAME upper-cased.
+        expect(env.authorized).toEqual({ AUTHZ_USER: 'alice', AUTHZ_SCOPE: 'read write' });
       },
     );
   });

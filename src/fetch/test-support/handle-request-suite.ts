@@ -141,6 +141,17 @@ describe(`handleRequest (${mode})`, () => {
     expect(header(res.headers, 'location')).toEqual(['/next']);
   });
 
+  it("writes an Authorizer's Variable-NAME headers with NAME upper-cased, and leaves a Responder's alone", async () => {
+    const { wire, done } = setup(() => new Response(null, { headers: { 'Variable-Auth_User': 'alice' } }));
+    const raw = (id: number) => new TextDecoder().decode(wire.output().get(id)!.stdout);
+    wire.send(requestRecords(1, [['HTTP_HOST', 'h']], undefined, { role: 2, keepConn: true }));
+    await done(1);
+    expect(raw(1)).toContain('Variable-AUTH_USER: alice\r\n');
+    wire.send(requestRecords(2, [['HTTP_HOST', 'h']]));
+    await done(2);
+    expect(raw(2)).toContain('variable-auth_user: alice\r\n');
+  });
+
   it('sanitises a status text with CR/LF', async () => {
     const { wire, done } = setup(() => new Response('x', { status: 418, statusText: 'I am\ta teapot' }));
     wire.send(requestRecords(1, GET));
