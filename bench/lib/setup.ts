@@ -35,6 +35,9 @@ export async function ensureDependencies(log: (line: string) => void): Promise<v
     log(`installing npm devDependencies: ${npm.join(' ')}`);
     await run('npm', ['install', '-D', ...npm], { cwd: REPO_DIR });
   }
+  // fastcgi-fetch is measured as users run it: the built dist/, not TypeScript through a loader.
+  log('building dist/ (npm run build)');
+  await run('npm', ['run', 'build'], { cwd: REPO_DIR });
 }
 
 /** Versions of what was measured, for RESULTS.md. */
