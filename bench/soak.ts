@@ -135,6 +135,7 @@ async function main(): Promise<void> {
     activeRequests: number;
     connections: number;
     totalRequests: number;
+    cancelledDownloads: number;
     logged: { intentional: number; other: number; samples: string[] };
   };
   const loadedFds = openFds(pid);
@@ -191,6 +192,7 @@ async function main(): Promise<void> {
     `- unexpected errors: **${fmt(unexpected)}** (wrong status/body ${fmt(summary.unexpected + KINDS.reduce((s, k) => s + summary.bad[k], 0))}, extra 500s ${fmt(missing500)}, wrk socket errors ${fmt(socketErrors)} ${JSON.stringify(summary.socketErrors)}, failed aborts ${fmt(abortStats.unexpected)}, app log lines not from the intentional failures ${fmt(stats.logged.other)}, nginx [error] lines not from them ${fmt(nginxLog.other)})`,
     `- intentional failures logged by the app: ${fmt(stats.logged.intentional)}; nginx error-log lines for them (FCGI_STDERR): ${fmt(nginxLog.expected)}; nginx startup lines about the environment (setrlimit): ${nginxLog.environment}`,
     `- app after the load: ${stats.activeRequests} request in flight (the /__stats request itself), ${stats.connections} FastCGI connections (nginx's idle keepalive ones), ${fmt(stats.totalRequests)} requests served in total`,
+    `- downloads the app saw cancelled mid-stream (the client's hang-up reached it): ${fmt(stats.cancelledDownloads)} of ${fmt(abortStats.aborted)} aborted`,
     `- app open fds: ${idleFds} before nginx started, ${loadedFds} with nginx's idle connections after the load, ${afterFds} once nginx stopped`,
     `- app stderr: ${appStderr === '' ? 'empty' : JSON.stringify(appStderr.slice(0, 500))}`,
   ];

@@ -14,6 +14,8 @@ const PAYLOAD = makePayload();
 const CHUNK = 64 * 1024;
 
 const logged = { intentional: 0, other: 0, samples: [] as string[] };
+/** Downloads whose body the server cancelled: the client hung up while the app was streaming. */
+let cancelledDownloads = 0;
 
 /** `n` bytes of the payload, repeated, one 64 KiB chunk per pull: only what nginx takes is made. */
 function download(n: number): ReadableStream<Uint8Array> {
@@ -29,6 +31,9 @@ function download(n: number): ReadableStream<Uint8Array> {
         const size = Math.min(CHUNK, n - sent, PAYLOAD.length - offset);
         controller.enqueue(PAYLOAD.subarray(offset, offset + size));
         sent += size;
+      },
+      cancel() {
+        cancelledDownloads++;
       },
     },
     { highWaterMark: 0 },
@@ -76,6 +81,7 @@ const server: FastCGIServer = serve(
           totalRequests: server.totalRequests,
           totalConnections: server.totalConnections,
           logged,
+          cancelledDownloads,
           memory: process.memoryUsage(),
         });
       default:
