@@ -112,10 +112,10 @@ export class Peer {
   readonly #connected: Promise<void>;
 
   constructor(address: ServerAddress, options: { allowHalfOpen?: boolean } = {}) {
-    if (address.type === 'fd') throw new Error('a peer cannot connect to an fd address');
     const allowHalfOpen = options.allowHalfOpen ?? false;
-    this.socket =
-      address.type === 'unix' ? connect({ path: address.path, allowHalfOpen }) : connect({ port: address.port, host: address.host, allowHalfOpen });
+    if (address.type === 'unix') this.socket = connect({ path: address.path, allowHalfOpen });
+    else if (address.type === 'tcp') this.socket = connect({ port: address.port, host: address.host, allowHalfOpen });
+    else throw new Error(`a peer cannot connect to a ${address.type} address`);
     this.socket.on('error', () => {});
     this.#connected = new Promise((resolve, reject) => {
       this.socket.once('connect', () => resolve());
