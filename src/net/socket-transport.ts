@@ -1,6 +1,9 @@
 import { connect, type Socket } from 'node:net';
 import type { Transport } from '../engine/transport.js';
 
+/** How long a peer may keep its side open after the transport ended (ms). */
+const END_GRACE_MS = 1000;
+
 /**
  * A `node:net` socket as a Transport, for the server and the client alike: a group of chunks
  * (whole records) leaves corked together, in one writev.
@@ -18,7 +21,14 @@ export function socketTransport(socket: Socket): Transport {
     },
     pause: () => socket.pause(),
     resume: () => socket.resume(),
-    end: () => socket.end(),
+    end: () => {
+      socket.end();
+      // FastCGI has no half-close: a peer that keeps its side open after our FIN would hold the
+      // socket and its fd for ever (and count against maxConnections), so it gets a grace period.
+      const timer = setTimeout(() => socket.destroy(), END_GRACE_MS);
+      timer.unref();
+      socket.once('close', () => clearTimeout(timer));
+    },
     destroy: () => socket.destroy(),
   };
 }

@@ -127,7 +127,15 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
       server.once('error', reject);
       const t = target!;
       if (t.kind === 'tcp') server.listen({ port: t.port, host: t.host }, resolve);
-      else if (t.kind === 'unix') server.listen({ path: t.path }, resolve);
+      else if (t.kind === 'unix') {
+        // Bind under a strict umask: the socket must never exist, even briefly, wider than asked.
+        const umask = cluster.isWorker ? undefined : process.umask(0o177);
+        try {
+          server.listen({ path: t.path }, resolve);
+        } finally {
+          if (umask !== undefined) process.umask(umask);
+        }
+      }
       else if (t.kind === 'fd') server.listen({ fd: t.fd }, resolve);
     });
     server.on('error', (error) => log(`fastcgi-fetch: server error: ${error.message}`));

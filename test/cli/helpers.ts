@@ -150,6 +150,20 @@ export function childrenOf(pid: number): number[] {
   return found;
 }
 
+/**
+ * The CLI processes among `pid`'s children: its workers. Other children (tsx's esbuild service,
+ * started when tsx has nothing cached yet) are not workers.
+ */
+export function workersOf(pid: number): number[] {
+  return childrenOf(pid).filter((child) => {
+    try {
+      return fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(CLI);
+    } catch {
+      return false;
+    }
+  });
+}
+
 export async function waitUntil(condition: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = Date.now() + ms;
   while (!condition()) {

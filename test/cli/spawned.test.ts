@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { apacheModuleInstalled, startApacheFcgid } from '../servers/apache.js';
 import { startLighttpdSpawn } from '../servers/lighttpd.js';
 import { installed, leftoverProcesses, which, type WebServer } from '../servers/web-server.js';
-import { CLI, FIXTURES, ROOT, alive, childrenOf, cliArgv, fcgiGet, startProcess, stopAll, tempDir, waitUntil } from './helpers.js';
+import { CLI, FIXTURES, ROOT, alive, childrenOf, cliArgv, workersOf, fcgiGet, startProcess, stopAll, tempDir, waitUntil } from './helpers.js';
 
 afterAll(stopAll);
 
@@ -16,15 +16,6 @@ if (!hasSpawnFcgi) console.log('skipping spawn-fcgi tests: spawn-fcgi is not ins
  * The cluster workers of `pid`: its children running the CLI. With a cold tsx cache, tsx gives
  * every process an esbuild service child too, which is no worker.
  */
-function workersOf(pid: number): number[] {
-  return childrenOf(pid).filter((child) => {
-    try {
-      return fs.readFileSync(`/proc/${child}/cmdline`, 'utf8').includes(CLI);
-    } catch {
-      return false;
-    }
-  });
-}
 
 /** spawn-fcgi -n binds the socket, puts it on fd 0 and execs the CLI: what lighttpd and mod_fcgid do too. */
 function spawnFcgi(sock: string, args: string[]) {

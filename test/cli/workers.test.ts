@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startNginx } from '../servers/nginx.js';
 import { freePort, installed, type WebServer } from '../servers/web-server.js';
-import { FIXTURES, alive, childrenOf, fcgiGet, startCli, stopAll, tempDir, waitUntil } from './helpers.js';
+import { FIXTURES, alive, workersOf, fcgiGet, startCli, stopAll, tempDir, waitUntil } from './helpers.js';
 import { load } from './load.js';
 
 const app = path.join(FIXTURES, 'app.mjs');
@@ -27,7 +27,7 @@ describe('fastcgi-fetch serve --workers', () => {
     // The second worker may still be starting under load: ask until both answered (bounded).
     for (let i = 0; i < 200 && pids.size < 2; i++) pids.add((await fcgiGet({ host: '127.0.0.1', port })).headers.get('x-pid')!);
     expect(pids.size).toBe(2);
-    expect([...pids].map(Number).sort()).toEqual(childrenOf(cli.pid).sort());
+    expect([...pids].map(Number).sort()).toEqual(workersOf(cli.pid).sort());
     await cli.stop();
   });
 
@@ -46,10 +46,10 @@ describe('fastcgi-fetch serve --workers', () => {
     const port = await freePort();
     const cli = startCli(['serve', app, '--listen', String(port), '--workers', '2', '--status-path', '/fpm-status']);
     await cli.waitFor(/with 2 worker\(s\)/);
-    const before = childrenOf(cli.pid);
+    const before = workersOf(cli.pid);
     await fcgiGet({ host: '127.0.0.1', port }, '/crash');
     await cli.waitFor(/worker \d+ exited with code 3; starting another in \d+ ms/);
-    await waitUntil(() => childrenOf(cli.pid).length === 2 && childrenOf(cli.pid).some((p) => !before.includes(p)), 10_000, 'a replacement worker');
+    await waitUntil(() => workersOf(cli.pid).length === 2 && workersOf(cli.pid).some((p) => !before.includes(p)), 10_000, 'a replacement worker');
     // The replacement must be listening before the report can count two workers.
     let report: { workers: number; workerRestarts: number } | undefined;
     for (let i = 0; i < 50 && report?.workers !== 2; i++) {
@@ -72,7 +72,7 @@ describe('fastcgi-fetch serve --workers', () => {
     expect(report.totalRequests).toBe(11);
     expect(report.activeRequests).toBe(1);
     expect(report.workers).toBe(2);
-    expect(report.processes.map((p) => p.pid).sort()).toEqual(childrenOf(cli.pid).sort());
+    expect(report.processes.map((p) => p.pid).sort()).toEqual(workersOf(cli.pid).sort());
     expect(report.processes.every((p) => p.totalRequests > 0)).toBe(true);
     const text = await fcgiGet({ host: '127.0.0.1', port }, '/fpm-status');
     expect(text.headers.get('content-type')).toMatch(/text\/plain/);
@@ -84,7 +84,7 @@ describe('fastcgi-fetch serve --workers', () => {
     const port = await freePort();
     const cli = startCli(['serve', app, '--listen', String(port), '--workers', '3']);
     await cli.waitFor(/with 3 worker\(s\)/);
-    const workers = childrenOf(cli.pid);
+    const workers = workersOf(cli.pid);
     expect(workers).toHaveLength(3);
     cli.child.kill('SIGTERM');
     expect(await cli.exited).toBe(0);
@@ -95,7 +95,7 @@ describe('fastcgi-fetch serve --workers', () => {
     const port = await freePort();
     const cli = startCli(['serve', app, '--listen', String(port), '--workers', '2']);
     await cli.waitFor(/with 2 worker\(s\)/);
-    const workers = childrenOf(cli.pid);
+    const workers = workersOf(cli.pid);
     cli.child.kill('SIGKILL');
     await waitUntil(() => workers.every((pid) => !alive(pid)), 5000, 'orphaned workers to exit');
   });
@@ -118,7 +118,7 @@ describe('fastcgi-fetch serve --workers', () => {
       fs.writeFileSync(versionFile, 'v2');
       const running = load(`${nginx.url}/`, 6, 8);
       await new Promise((r) => setTimeout(r, 1000));
-      const oldWorkers = childrenOf(cli.pid);
+      const oldWorkers = workersOf(cli.pid);
       process.kill(cli.pid, 'SIGHUP');
       await cli.waitFor(/reload done/, 20_000);
       // A second reload while the load still runs.
@@ -130,7 +130,7 @@ describe('fastcgi-fetch serve --workers', () => {
       if (result.failures + result.errors > 0) console.log(`${result.detail}\n${nginx.errorLog()}\n${cli.output()}`);
       expect(result.requests).toBeGreaterThan(100);
       expect({ failures: result.failures, errors: result.errors }).toEqual({ failures: 0, errors: 0 });
-      expect(childrenOf(cli.pid).some((pid) => oldWorkers.includes(pid))).toBe(false);
+      expect(workersOf(cli.pid).some((pid) => oldWorkers.includes(pid))).toBe(false);
       expect(await (await fetch(nginx.url)).text()).toMatch(/^hello v2/);
       expect(nginx.errorLog()).not.toMatch(/\[error\]/);
       await cli.stop();
