@@ -207,6 +207,18 @@ describe('Connection', () => {
     }
   });
 
+  it('gives the body as a byte stream that BYOB readers can read', async () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest });
+    wire.send(encodeBeginRequest(1, 1, true), encodeParams(1, PARAMS));
+    const reader = requests[0]!.stdin.open().getReader({ mode: 'byob' });
+    wire.send(encodeStream(RecordType.STDIN, 1, enc.encode('abcdef'), true));
+    const { value } = await reader.read(new Uint8Array(4));
+    expect(new TextDecoder().decode(value)).toBe('abcd');
+    const rest = await reader.read(new Uint8Array(4));
+    expect(new TextDecoder().decode(rest.value)).toBe('ef');
+  });
+
   it('stops reading the socket while a body is unread past its high-water mark, and resumes on read', async () => {
     const { requests, onRequest } = collectRequests();
     const wire = createWire({ onRequest, limits: { bodyHighWaterMark: 1024 } });

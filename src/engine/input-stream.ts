@@ -27,7 +27,7 @@ const enum State {
  */
 export class InputStream {
   #state = State.Open;
-  #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  #controller: ReadableByteStreamController | undefined;
   #early: Uint8Array[] = [];
   #earlyBytes = 0;
   #received = 0;
@@ -49,15 +49,20 @@ export class InputStream {
     return this.#state === State.Ended;
   }
 
-  /** The stream for the consumer; only once. */
+  /**
+   * The stream for the consumer (a byte stream: BYOB readers work); only once. Chunks are
+   * copied on the way in, because a byte stream takes ownership of what it is given and the
+   * engine's chunks are views into socket buffers shared with other records.
+   */
   open(): ReadableStream<Uint8Array> {
     if (this.#opened) throw new TypeError('input stream already opened');
     this.#opened = true;
-    return new ReadableStream<Uint8Array>(
+    return new ReadableStream(
       {
-        start: (controller) => {
+        type: 'bytes',
+        start: (controller: ReadableByteStreamController) => {
           this.#controller = controller;
-          for (const chunk of this.#early) controller.enqueue(chunk);
+          for (const chunk of this.#early) controller.enqueue(chunk.slice());
           this.#early = [];
           this.#earlyBytes = 0;
           if (this.#state === State.Ended) controller.close();
@@ -70,8 +75,8 @@ export class InputStream {
           this.discard();
         },
       },
-      { highWaterMark: this.highWaterMark, size: (chunk) => chunk.byteLength },
-    );
+      { highWaterMark: this.highWaterMark },
+    ) as ReadableStream<Uint8Array>;
   }
 
   push(chunk: Uint8Array): void {
@@ -89,7 +94,7 @@ export class InputStream {
       if (this.#earlyBytes >= this.highWaterMark) this.flow.hold(this);
       return;
     }
-    controller.enqueue(chunk);
+    controller.enqueue(chunk.slice());
     if ((controller.desiredSize ?? 0) <= 0) this.flow.hold(this);
   }
 
