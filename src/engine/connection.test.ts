@@ -212,7 +212,10 @@ describe('Connection', () => {
     const wire = createWire({ onRequest });
     wire.send(encodeBeginRequest(1, 1, true), encodeParams(1, PARAMS));
     const reader = requests[0]!.stdin.open().getReader({ mode: 'byob' });
-    wire.send(encodeStream(RecordType.STDIN, 1, enc.encode('abcdef'), true));
+    // One socket chunk (a Buffer, as node:net gives) holding STDIN and the next request's records:
+    // handing the body its bytes must not take the chunk away from the decoder.
+    wire.send(Buffer.concat([encodeStream(RecordType.STDIN, 1, enc.encode('abcdef'), true), requestRecords(3, PARAMS)]));
+    expect(requests.map((r) => r.id)).toEqual([1, 3]);
     const { value } = await reader.read(new Uint8Array(4));
     expect(new TextDecoder().decode(value)).toBe('abcd');
     const rest = await reader.read(new Uint8Array(4));

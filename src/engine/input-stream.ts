@@ -62,7 +62,7 @@ export class InputStream {
         type: 'bytes',
         start: (controller: ReadableByteStreamController) => {
           this.#controller = controller;
-          for (const chunk of this.#early) controller.enqueue(chunk.slice());
+          for (const chunk of this.#early) controller.enqueue(new Uint8Array(chunk));
           this.#early = [];
           this.#earlyBytes = 0;
           if (this.#state === State.Ended) controller.close();
@@ -94,7 +94,8 @@ export class InputStream {
       if (this.#earlyBytes >= this.highWaterMark) this.flow.hold(this);
       return;
     }
-    controller.enqueue(chunk.slice());
+    // new Uint8Array(view) copies; Buffer#slice (the socket's chunks are Buffers) would not.
+    controller.enqueue(new Uint8Array(chunk));
     if ((controller.desiredSize ?? 0) <= 0) this.flow.hold(this);
   }
 
