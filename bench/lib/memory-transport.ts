@@ -83,7 +83,7 @@ export function createMemoryEngine(options: EngineOptions): MemoryEngine {
     limits,
     slots,
     onRequest(request) {
-      const handled = handleRequest(request, handlerOptions);
+      const handled = handleRequest(request, handlerOptions) ?? Promise.resolve();
       track(handled);
       options.onRequest?.(request, handled);
     },

@@ -1,6 +1,7 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodePairs, decodePairs, type Pair } from '../protocol/index.js';
-import { BadRequestError, paramLookup, requestHeaders, requestUrl } from './cgi-request.js';
+import { BadRequestError, alreadyNormal, paramLookup, requestHeaders, requestUrl } from './cgi-request.js';
 
 function params(pairs: Pair[]) {
   return decodePairs(encodePairs(pairs));
@@ -53,6 +54,37 @@ describe('requestUrl', () => {
       if (host === '') continue;
       expect(() => url([['HTTP_HOST', host], ['REQUEST_URI', '/']])).toThrow(BadRequestError);
     }
+  });
+});
+
+describe('alreadyNormal', () => {
+  const chars = (alphabet: string, max: number) =>
+    fc.array(fc.constantFrom(...alphabet.split('')), { maxLength: max }).map((a) => a.join(''));
+
+  it('skips the URL parser only where the parser would change nothing', () => {
+    fc.assert(
+      fc.property(
+        chars('abcxn-0179.', 12),
+        fc.option(fc.integer({ min: 0, max: 70000 }), { nil: undefined }),
+        chars("/abc.%2Ee0'?:~@#", 16),
+        fc.boolean(),
+        (name, port, path, https) => {
+          const host = port === undefined ? name : `${name}:${port}`;
+          const target = `/${path}`;
+          if (!alreadyNormal(host, target, https)) return;
+          expect(new URL(`${https ? 'https' : 'http'}://${host}${target}`).href).toBe(`${https ? 'https' : 'http'}://${host}${target}`);
+        },
+      ),
+      { numRuns: 5000 },
+    );
+  });
+
+  it('takes the usual Host and path', () => {
+    expect(alreadyNormal('example.com', '/a/b?c=d', false)).toBe(true);
+    expect(alreadyNormal('127.0.0.1:8080', '/hello', false)).toBe(true);
+    expect(alreadyNormal('0x7f.1', '/', false)).toBe(false);
+    expect(alreadyNormal('h:80', '/', false)).toBe(false);
+    expect(alreadyNormal('h', '/a/%2e%2E/b', false)).toBe(false);
   });
 });
 

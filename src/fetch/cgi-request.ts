@@ -39,6 +39,30 @@ function escapePath(bytes: Uint8Array): string {
   return out;
 }
 
+/** Lower-case DNS labels whose last label starts with a letter (no IPv4 parsing, no IDNA). */
+const PLAIN_NAME = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?\.)*[a-z](?:[a-z0-9-]*[a-z0-9])?$/;
+const DOTTED_QUAD = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
+/** A path and query of characters the URL parser leaves alone, %-escapes in upper case. */
+const PLAIN_TARGET = /^\/(?:[A-Za-z0-9\-._~!$&()*+,;=:@/?]|%[0-9A-F]{2})*$/;
+/** "." and ".." segments (also as %2E) are resolved by the parser. */
+const DOT_SEGMENT = /(?:^|\/)(?:\.|%2E){1,2}(?:\/|\?|$)/i;
+
+/**
+ * True when `scheme://host + target` is already what the URL parser would make of it, so the
+ * parse can be skipped. Conservative: anything unusual goes through the parser.
+ */
+export function alreadyNormal(host: string, target: string, https: boolean): boolean {
+  const colon = host.lastIndexOf(':');
+  const name = colon < 0 ? host : host.slice(0, colon);
+  if (colon >= 0) {
+    const port = host.slice(colon + 1);
+    if (!/^[1-9]\d{0,4}$/.test(port) || Number(port) > 65535 || port === (https ? '443' : '80')) return false;
+  }
+  if (name.startsWith('xn--') || name.includes('.xn--')) return false;
+  if (!PLAIN_NAME.test(name) && !DOTTED_QUAD.test(name)) return false;
+  return PLAIN_TARGET.test(target) && !DOT_SEGMENT.test(target);
+}
+
 /** reg-name, IPv4 or [IPv6], with an optional port: nothing that could move the path. */
 const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::\d{1,5})?$/;
 
@@ -105,6 +129,8 @@ export function requestUrl(get: ParamLookup): string {
   }
   // Concatenate rather than resolve: a target starting with "//" must stay a path.
   const url = `${https ? 'https' : 'http'}://${host}${target}`;
+  // The common case is already what the URL parser would return: skip the parser.
+  if (alreadyNormal(host, target, https)) return url;
   try {
     return new URL(url).href;
   } catch {

@@ -22,8 +22,8 @@ function decodeParams(request: FastCGIRequest): Record<string, string> {
 
 /**
  * The handler's second (and third) argument. Every member is an own property, because
- * frameworks copy the context (@whatwg-node/server merges it property by property); `params`
- * and `data` are getters so they cost nothing until read.
+ * frameworks copy the context (@whatwg-node/server merges it property by property, getters
+ * included); the members read from params are getters, so they cost nothing until read.
  */
 export function createContext(
   request: FastCGIRequest,
@@ -38,11 +38,21 @@ export function createContext(
     },
     role: request.role,
     requestId: request.id,
-    remoteAddress: paramText(lookup, 'REMOTE_ADDR'),
-    remotePort: toPort(paramText(lookup, 'REMOTE_PORT')),
-    serverName: paramText(lookup, 'SERVER_NAME'),
-    serverPort: toPort(paramText(lookup, 'SERVER_PORT')),
-    https: isHttps(lookup),
+    get remoteAddress() {
+      return paramText(lookup, 'REMOTE_ADDR');
+    },
+    get remotePort() {
+      return toPort(paramText(lookup, 'REMOTE_PORT'));
+    },
+    get serverName() {
+      return paramText(lookup, 'SERVER_NAME');
+    },
+    get serverPort() {
+      return toPort(paramText(lookup, 'SERVER_PORT'));
+    },
+    get https() {
+      return isHttps(lookup);
+    },
     get data() {
       if (data === undefined) data = request.data?.open() ?? null;
       return data;

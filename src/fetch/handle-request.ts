@@ -6,7 +6,7 @@ import { BadRequestError, paramLookup, paramText, requestHeaders, requestUrl } f
 import { createContext } from './context.js';
 import { fastGlobalsInstalled } from './fast-globals.js';
 import { LightRequest, realRequest } from './light-request.js';
-import { BodyStreamError, writeResponse } from './response-writer.js';
+import { BodyStreamError, writePlainResponse, writeResponse } from './response-writer.js';
 
 export interface RequestHandlerOptions {
   fetch: FetchHandler;
@@ -72,22 +72,41 @@ function toRequest(fcgi: FastCGIRequest): Request {
 /**
  * Runs one FastCGI request through a fetch handler, start to END_REQUEST. Never rejects: every
  * failure ends as a response (400, 413, 500 or `onError`'s) or, once the head is out, a cut body.
+ * Returns undefined when it finished synchronously (a handler that returned a plain response at
+ * once), which spares a promise per request on the hot path.
  */
-export async function handleRequest(fcgi: FastCGIRequest, options: RequestHandlerOptions): Promise<void> {
+export function handleRequest(fcgi: FastCGIRequest, options: RequestHandlerOptions): Promise<void> | undefined {
   const context = createContext(fcgi, options.waitUntil);
   let request: Request | undefined;
-  let response: Response;
+  let result: unknown;
   try {
     request = toRequest(fcgi);
     const declared = Number(paramText(paramLookup(fcgi.params), 'CONTENT_LENGTH') || 0);
     if (declared > options.maxBodySize) throw new BodyTooLargeError(options.maxBodySize);
-    const result: unknown = await options.fetch(request, context, context);
-    if (!(result instanceof Response)) {
+    result = options.fetch(request, context, context);
+  } catch (error) {
+    return answer(Promise.reject(error), request, fcgi, options);
+  }
+  if (result instanceof Response && !fcgi.done && writePlainResponse(fcgi, result, request.method === 'HEAD')) return undefined;
+  return answer(result, request, fcgi, options);
+}
+
+/** The general path: awaits the handler's result, then streams it or the error's response. */
+async function answer(
+  result: unknown,
+  request: Request | undefined,
+  fcgi: FastCGIRequest,
+  options: RequestHandlerOptions,
+): Promise<void> {
+  let response: Response;
+  try {
+    const resolved: unknown = await result;
+    if (!(resolved instanceof Response)) {
       throw new TypeError(
-        `the handler returned ${result === null ? 'null' : typeof result}, not a Response (itty-router: add a catch-all route)`,
+        `the handler returned ${resolved === null ? 'null' : typeof resolved}, not a Response (itty-router: add a catch-all route)`,
       );
     }
-    response = result;
+    response = resolved;
   } catch (error) {
     if (fcgi.done) return;
     response = await errorResponse(error, request, fcgi, options);

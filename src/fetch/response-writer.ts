@@ -66,21 +66,33 @@ export class BodyStreamError extends Error {
  * ready at once in a single write with the head and END_REQUEST. Rejects with BodyStreamError
  * (after ending the request) when the body fails mid-way.
  */
-export async function writeResponse(request: FastCGIRequest, response: Response, isHead: boolean): Promise<void> {
+/**
+ * Sends a light response whose body is a string or bytes (or none) at once: no stream, one
+ * write with an exact length. Returns false, having done nothing, for any other response.
+ */
+export function writePlainResponse(request: FastCGIRequest, response: Response, isHead: boolean): boolean {
   const plain = plainBody(response);
-  if (plain !== undefined) {
-    // A light response with a string or byte body: no stream, one write, an exact length.
-    const bytes = typeof plain.body === 'string' ? encoder.encode(plain.body) : plain.body;
-    const noBody = hasNoBody(plain.status);
-    const head = encodeHead({
-      ...plain,
-      contentLength: noBody ? undefined : (bytes?.length ?? 0),
-      keepDeclaredLength: plain.status === 304,
-      authorizer: request.role === 'authorizer',
-    });
-    request.end(bytes === null || noBody || isHead ? [head] : [head, bytes]);
-    return;
-  }
+  if (plain === undefined) return false;
+  const bytes = typeof plain.body === 'string' ? encoder.encode(plain.body) : plain.body;
+  const noBody = hasNoBody(plain.status);
+  const head = encodeHead({
+    ...plain,
+    contentLength: noBody ? undefined : (bytes?.length ?? 0),
+    keepDeclaredLength: plain.status === 304,
+    authorizer: request.role === 'authorizer',
+  });
+  request.end(bytes === null || noBody || isHead ? [head] : [head, bytes]);
+  return true;
+}
+
+/**
+ * Streams `response` to the request's STDOUT: reads the body only while the connection takes
+ * more, stops and cancels the body when the request is aborted, and sends a small body that is
+ * ready at once in a single write with the head and END_REQUEST. Rejects with BodyStreamError
+ * (after ending the request) when the body fails mid-way.
+ */
+export async function writeResponse(request: FastCGIRequest, response: Response, isHead: boolean): Promise<void> {
+  if (writePlainResponse(request, response, isHead)) return;
   const body = response.body;
   if (body === null || isHead || hasNoBody(response.status)) {
     if (body !== null) body.cancel().catch(() => {});

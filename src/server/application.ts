@@ -79,7 +79,8 @@ export function createApplication(app: App, options: ApplicationOptions = {}): A
         slots,
         onRequest: (request) => {
           totalRequests++;
-          work.track(handleRequest(request, handlerOptions));
+          const pending = handleRequest(request, handlerOptions);
+          if (pending !== undefined) work.track(pending);
         },
         onError: (error) => {
           log(`fastcgi-fetch: closing a connection: ${error.message}`);

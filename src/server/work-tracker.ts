@@ -1,22 +1,32 @@
-/** Promises still running: request handlers and `waitUntil` work, awaited on close. */
+/** Work still running (request handlers and `waitUntil` promises), awaited on close. */
 export class WorkTracker {
-  readonly #pending = new Set<Promise<unknown>>();
+  #count = 0;
+  #idle: { promise: Promise<void>; resolve(): void } | undefined;
+  // One bound callback for every promise: tracking costs a counter and a `then`, per request.
+  readonly #done = () => {
+    if (--this.#count === 0 && this.#idle !== undefined) {
+      this.#idle.resolve();
+      this.#idle = undefined;
+    }
+  };
 
   get size(): number {
-    return this.#pending.size;
+    return this.#count;
   }
 
   track(promise: Promise<unknown>): void {
-    const settled = promise.then(
-      () => {},
-      () => {},
-    );
-    this.#pending.add(settled);
-    void settled.then(() => this.#pending.delete(settled));
+    this.#count++;
+    promise.then(this.#done, this.#done);
   }
 
   /** Resolves when everything tracked so far, and anything tracked meanwhile, has settled. */
-  async settled(): Promise<void> {
-    while (this.#pending.size > 0) await Promise.all(this.#pending);
+  settled(): Promise<void> {
+    if (this.#count === 0) return Promise.resolve();
+    if (this.#idle === undefined) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.#idle = { promise, resolve };
+    }
+    return this.#idle.promise;
   }
 }
