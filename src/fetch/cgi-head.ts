@@ -1,4 +1,19 @@
-const encoder = new TextEncoder();
+const utf8 = new TextEncoder();
+
+/**
+ * Header bytes as HTTP has them: one byte per char (ISO-8859-1), which is how header values
+ * arrive (see requestHeaders) and how Node writes them. A char above U+00FF (only a string a
+ * handler made up) has no byte of its own; then the head goes out as UTF-8.
+ */
+function headBytes(head: string): Uint8Array {
+  const out = new Uint8Array(head.length);
+  for (let i = 0; i < head.length; i++) {
+    const code = head.charCodeAt(i);
+    if (code > 0xff) return utf8.encode(head);
+    out[i] = code;
+  }
+  return out;
+}
 
 /** Headers that describe the hop to the web server, not the response: never forwarded. */
 const HOP_HEADERS = new Set(['transfer-encoding', 'connection', 'keep-alive', 'status', 'content-length']);
@@ -76,5 +91,5 @@ export function encodeHead(options: HeadOptions): Uint8Array {
   if (!hasType && options.defaultContentType) head += `content-type: ${options.defaultContentType}\r\n`;
   if (options.contentLength !== undefined) head += `content-length: ${options.contentLength}\r\n`;
   else if (options.keepDeclaredLength && declared !== undefined) head += `content-length: ${declared}\r\n`;
-  return encoder.encode(`${head}\r\n`);
+  return headBytes(`${head}\r\n`);
 }

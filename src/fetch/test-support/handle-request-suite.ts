@@ -152,6 +152,15 @@ describe(`handleRequest (${mode})`, () => {
     expect(raw(2)).toContain('variable-auth_user: alice\r\n');
   });
 
+  it('writes header values byte for byte (ISO-8859-1), as they arrived', async () => {
+    const { wire } = setup((request) => new Response('x', { headers: { 'x-echo': request.headers.get('x-name')! } }));
+    wire.send(requestRecords(1, [['HTTP_HOST', 'h'], ['HTTP_X_NAME', new Uint8Array([0x63, 0xe9])]]));
+    await vi.waitFor(() => expect(wire.output().get(1)?.end).toBeDefined());
+    const stdout = wire.output().get(1)!.stdout;
+    const at = new TextDecoder('latin1').decode(stdout).indexOf('x-echo: ');
+    expect([...stdout.subarray(at + 8, at + 10)]).toEqual([0x63, 0xe9]);
+  });
+
   it('sanitises a status text with CR/LF', async () => {
     const { wire, done } = setup(() => new Response('x', { status: 418, statusText: 'I am\ta teapot' }));
     wire.send(requestRecords(1, GET));
