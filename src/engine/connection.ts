@@ -18,6 +18,7 @@ import type { FastCGIRole } from '../types.js';
 import { InputStream, type FlowControl } from './input-stream.js';
 import { RequestSlots, type EngineLimits } from './limits.js';
 import { FastCGIRequest, type RequestHost } from './request.js';
+import { unwatch, watch, type Watched } from './watchdog.js';
 import type { Transport } from './transport.js';
 
 export interface ConnectionOptions {
@@ -68,8 +69,9 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   #admitOne = false;
   #served = 0;
   #closed = false;
-  /** One timer watches idleness and stalled PARAMS, so requests do not each set a timer. */
-  #watchdog: ReturnType<typeof setInterval> | undefined;
+  /** The shared watchdog checks idleness and stalled PARAMS: no timer per request or connection. */
+  readonly #watched: Watched = { inspect: (now) => this.#inspect(now) };
+  #watchTick: number | undefined;
   /** When the last request ended (ms since epoch); undefined while requests are in flight. */
   #idleSince: number | undefined = Date.now();
   /** Requests whose PARAMS are not complete yet, with their BEGIN_REQUEST time. */
@@ -119,7 +121,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
       }
       this.#close();
     }
-    this.#abortRemaining(connectionLost());
+    this.#abortRemaining(connectionLost);
   }
 
   /**
@@ -246,15 +248,16 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   }
 
   /** Starts the watchdog: one interval per connection, checking at half the shortest timeout. */
+  /** Joins the shared watchdog, ticking at half the shortest timeout. */
   #watch(): void {
     const { idleTimeout, paramsTimeout } = this.#options.limits;
     const timeouts = [idleTimeout, paramsTimeout].filter((t) => t > 0);
     if (timeouts.length === 0) return;
-    this.#watchdog = unref(setInterval(() => this.#inspect(), Math.max(10, Math.min(...timeouts) / 2)));
+    this.#watchTick = Math.max(10, Math.min(...timeouts) / 2);
+    watch(this.#watched, this.#watchTick);
   }
 
-  #inspect(): void {
-    const now = Date.now();
+  #inspect(now: number): void {
     const { idleTimeout, paramsTimeout } = this.#options.limits;
     for (const [requestId, began] of this.#awaitingParams) {
       if (now - began >= paramsTimeout) {
@@ -293,7 +296,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     this.#options.onError?.(error);
     this.#close();
     this.#transport.destroy();
-    this.#abortRemaining(new DOMException(`FastCGI protocol error: ${error.message}`, 'AbortError'));
+    this.#abortRemaining(() => new DOMException(`FastCGI protocol error: ${error.message}`, 'AbortError'));
   }
 
   /**
@@ -304,17 +307,22 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     if (this.#closed) return;
     this.#close();
     this.#transport.end();
-    this.#abortRemaining(new DOMException('The FastCGI connection was closed after a request without FCGI_KEEP_CONN', 'AbortError'));
+    this.#abortRemaining(
+      () => new DOMException('The FastCGI connection was closed after a request without FCGI_KEEP_CONN', 'AbortError'),
+    );
   }
 
-  #abortRemaining(reason: DOMException): void {
-    for (const request of [...this.#requests.values()]) request.abort(reason, false);
+  /** The reason is made only if some request is left: a DOMException costs a stack trace. */
+  #abortRemaining(reason: () => DOMException): void {
+    if (this.#requests.size === 0) return;
+    const error = reason();
+    for (const request of [...this.#requests.values()]) request.abort(error, false);
   }
 
   #close(): void {
     this.#closed = true;
-    if (this.#watchdog !== undefined) clearInterval(this.#watchdog);
-    this.#watchdog = undefined;
+    if (this.#watchTick !== undefined) unwatch(this.#watched, this.#watchTick);
+    this.#watchTick = undefined;
     this.#awaitingParams.clear();
     this.#wakeWriters();
     this.#options.onClose?.();
