@@ -39,12 +39,6 @@ const ROLES: Record<number, FastCGIRole | undefined> = {
   [Role.FILTER]: 'filter',
 };
 
-/** Timers must not keep a process alive on their own (Node); elsewhere a no-op. */
-function unref<T>(timer: T): T {
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
-}
-
 /** The peer closed the connection; every request still on it is aborted with this reason. */
 export function connectionLost(): DOMException {
   return new DOMException('The FastCGI connection was closed by the web server', 'AbortError');
