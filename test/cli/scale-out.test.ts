@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, installed, launch, makeTempDir, type WebServer } from '../servers/web-server.js';
+import { freePort, installed, launch, makeTempDir, renderSnippet, type WebServer } from '../servers/web-server.js';
 import { FIXTURES, startCli, stopAll } from './helpers.js';
 import { load } from './load.js';
 
@@ -25,20 +25,10 @@ http {
     access_log off;
     client_body_temp_path ${dir}/body;
     fastcgi_temp_path ${dir}/fastcgi;
-    upstream app_hosts {
-${hosts.map((h) => `        server ${h} max_fails=1 fail_timeout=10s;`).join('\n')}
-        keepalive 16;
-    }
-    server {
-        listen 127.0.0.1:${port};
-        location / {
-            include /etc/nginx/fastcgi_params;
-            fastcgi_pass app_hosts;
-            fastcgi_keep_conn on;
-            fastcgi_next_upstream error timeout;
-            fastcgi_connect_timeout 1s;
-        }
-    }
+${renderSnippet('nginx-scale-out.conf', {
+  SERVERS: hosts.map((h) => `    server ${h} max_fails=1 fail_timeout=10s;`).join('\n'),
+  LISTEN: `127.0.0.1:${port}`,
+})}
 }
 `;
   const configFile = path.join(dir, 'nginx.conf');
