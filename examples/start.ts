@@ -1,18 +1,27 @@
 /**
  * `npm start`: the example Hono app served by fastcgi-fetch on a Unix socket, behind a real
  * nginx configured with examples/config/nginx.conf. Prints the URL to open; Ctrl-C stops both.
+ * Without nginx it runs `fastcgi-fetch dev` instead: an HTTP front that still speaks real
+ * FastCGI to the app.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { serve } from 'fastcgi-fetch';
 import { startNginx } from '../test/servers/nginx.js';
 import { installed } from '../test/servers/web-server.js';
 import app from './hono/app.js';
 
 if (!installed('nginx')) {
-  console.error('nginx is not installed: run `sudo apt-get install nginx` (or `npx tsx examples/hono/server.ts` to serve FastCGI only).');
-  process.exit(1);
+  console.log('nginx is not installed (apt-get install nginx): starting the development front instead.');
+  const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
+  const app = fileURLToPath(new URL('./hono/app.ts', import.meta.url));
+  const child = spawn(process.execPath, [...process.execArgv, cli, 'dev', appModule], { stdio: 'inherit' });
+  child.on('exit', (code) => process.exit(code ?? 0));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  await new Promise(() => {});
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'fastcgi-fetch-demo-'));
