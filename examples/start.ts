@@ -17,7 +17,7 @@ import app from './hono/app.js';
 if (!installed('nginx')) {
   console.log('nginx is not installed (apt-get install nginx): starting the development front instead.');
   const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-  const app = fileURLToPath(new URL('./hono/app.ts', import.meta.url));
+  const appModule = fileURLToPath(new URL('./hono/app.ts', import.meta.url));
   const child = spawn(process.execPath, [...process.execArgv, cli, 'dev', appModule], { stdio: 'inherit' });
   child.on('exit', (code) => process.exit(code ?? 0));
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
