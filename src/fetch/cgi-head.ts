@@ -49,24 +49,24 @@ export interface HeadOptions {
   authorizer?: boolean;
 }
 
-/** Checks what `Headers` would check, for header lists that never went through one. */
-function checked(name: string, value: string): [string, string] {
-  if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
-  const trimmed = value.trim();
-  if (BAD_VALUE.test(trimmed)) throw new TypeError(`invalid value for header ${name}`);
-  return [name.toLowerCase(), trimmed];
-}
-
-function* entries(headers: Headers | HeadersInit | undefined): Iterable<[string, string]> {
+/** Calls `each` for every header, checking what `Headers` would check where none did. */
+function forEachHeader(headers: Headers | HeadersInit | undefined, each: (name: string, value: string) => void): void {
   if (headers === undefined) return;
   if (headers instanceof Headers) {
-    for (const entry of headers) if (entry[0] !== 'set-cookie') yield entry;
-    for (const cookie of headers.getSetCookie()) yield ['set-cookie', cookie];
-  } else if (Array.isArray(headers)) {
-    for (const pair of headers as Array<[string, string]>) yield checked(pair[0], pair[1]);
-  } else {
-    for (const name of Object.keys(headers)) yield checked(name, (headers as Record<string, string>)[name]!);
+    headers.forEach((value, name) => {
+      if (name !== 'set-cookie') each(name, value);
+    });
+    for (const cookie of headers.getSetCookie()) each('set-cookie', cookie);
+    return;
   }
+  const checked = (name: string, value: string) => {
+    if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+    const trimmed = value.trim();
+    if (BAD_VALUE.test(trimmed)) throw new TypeError(`invalid value for header ${name}`);
+    each(name.toLowerCase(), trimmed);
+  };
+  if (Array.isArray(headers)) for (const pair of headers as Array<[string, string]>) checked(pair[0], pair[1]);
+  else for (const name of Object.keys(headers)) checked(name, (headers as Record<string, string>)[name]!);
 }
 
 /**
@@ -79,15 +79,15 @@ export function encodeHead(options: HeadOptions): Uint8Array {
   let head = `Status: ${status}${reason ? ` ${reason}` : ''}\r\n`;
   let hasType = false;
   let declared: string | undefined;
-  for (const [name, value] of entries(options.headers)) {
+  forEachHeader(options.headers, (name, value) => {
     if (name === 'content-type') hasType = true;
     if (HOP_HEADERS.has(name)) {
       if (name === 'content-length') declared = value;
-      continue;
+      return;
     }
     if (options.authorizer && name.startsWith('variable-')) head += `Variable-${name.slice(9).toUpperCase()}: ${value}\r\n`;
     else head += `${name}: ${value}\r\n`;
-  }
+  });
   if (!hasType && options.defaultContentType) head += `content-type: ${options.defaultContentType}\r\n`;
   if (options.contentLength !== undefined) head += `content-length: ${options.contentLength}\r\n`;
   else if (options.keepDeclaredLength && declared !== undefined) head += `content-length: ${declared}\r\n`;

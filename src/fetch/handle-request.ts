@@ -2,7 +2,7 @@ import { BodyTooLargeError } from '../engine/input-stream.js';
 import type { FastCGIRequest } from '../engine/request.js';
 import { latin1 } from '../protocol/index.js';
 import type { ErrorHandler, FetchHandler } from '../types.js';
-import { BadRequestError, paramLookup, paramText, requestHeaders, requestUrl } from './cgi-request.js';
+import { BadRequestError, paramLookup, paramText, requestHeaders, requestUrl, type ParamLookup } from './cgi-request.js';
 import { createContext } from './context.js';
 import { fastGlobalsInstalled } from './fast-globals.js';
 import { LightRequest, realRequest } from './light-request.js';
@@ -46,8 +46,7 @@ function tooLarge(error: unknown): boolean {
  * Builds the `Request` for a FastCGI request: a light one where the globals know it, else the
  * platform's at once. Throws BadRequestError for what cannot be a Request.
  */
-function toRequest(fcgi: FastCGIRequest): Request {
-  const get = paramLookup(fcgi.params);
+function toRequest(fcgi: FastCGIRequest, get: ParamLookup): Request {
   const method = requestMethod(get('REQUEST_METHOD'));
   const url = requestUrl(get);
   const hasBody = fcgi.role !== 'authorizer' && !NO_BODY_METHODS.has(method) && paramText(get, 'CONTENT_LENGTH') !== '0';
@@ -80,8 +79,9 @@ export function handleRequest(fcgi: FastCGIRequest, options: RequestHandlerOptio
   let request: Request | undefined;
   let result: unknown;
   try {
-    request = toRequest(fcgi);
-    const declared = Number(paramText(paramLookup(fcgi.params), 'CONTENT_LENGTH') || 0);
+    const get = paramLookup(fcgi.params);
+    request = toRequest(fcgi, get);
+    const declared = Number(paramText(get, 'CONTENT_LENGTH') || 0);
     if (declared > options.maxBodySize) throw new BodyTooLargeError(options.maxBodySize);
     result = options.fetch(request, context, context);
   } catch (error) {

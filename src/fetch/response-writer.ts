@@ -76,7 +76,10 @@ export function writePlainResponse(request: FastCGIRequest, response: Response, 
   const bytes = typeof plain.body === 'string' ? encoder.encode(plain.body) : plain.body;
   const noBody = hasNoBody(plain.status);
   const head = encodeHead({
-    ...plain,
+    status: plain.status,
+    statusText: plain.statusText,
+    headers: plain.headers,
+    defaultContentType: plain.defaultContentType,
     contentLength: noBody ? undefined : (bytes?.length ?? 0),
     keepDeclaredLength: plain.status === 304,
     authorizer: request.role === 'authorizer',
