@@ -330,8 +330,8 @@ describe('Connection', () => {
     createWire({ onRequest: whole.onRequest }).send(bytes);
     const wire = createWire({ onRequest: byByte.onRequest });
     for (const b of bytes) wire.send(new Uint8Array([b]));
-    expect(byByte.requests[0]!.params.map(([n, v]) => [n, latin1(v)])).toEqual(
-      whole.requests[0]!.params.map(([n, v]) => [n, latin1(v)]),
+    expect([...byByte.requests[0]!.params].map(([n, v]) => [n, latin1(v)])).toEqual(
+      [...whole.requests[0]!.params].map(([n, v]) => [n, latin1(v)]),
     );
   });
 

@@ -1,4 +1,4 @@
-import { PairDecoder, RecordType, type DecodedPair } from '../protocol/index.js';
+import { PairDecoder, ParamList, RecordType } from '../protocol/index.js';
 import type { FastCGIRole } from '../types.js';
 import type { InputStream } from './input-stream.js';
 import { encodeOutput } from './output.js';
@@ -18,7 +18,7 @@ const utf8 = new TextEncoder();
  */
 export class FastCGIRequest {
   /** CGI params in arrival order; names may repeat (nginx 1.22 repeats duplicated headers). */
-  readonly params: DecodedPair[] = [];
+  readonly params = new ParamList();
   #paramsDecoder: PairDecoder | undefined;
   #controller: AbortController | undefined;
   #abortReason: unknown;
@@ -75,8 +75,7 @@ export class FastCGIRequest {
 
   /** The first value of a param, as bytes. */
   param(name: string): Uint8Array | undefined {
-    for (const [n, v] of this.params) if (n === name) return v;
-    return undefined;
+    return this.params.get(name);
   }
 
   /** Writes STDOUT records; false means wait for `writable()` before writing more. */
@@ -109,7 +108,7 @@ export class FastCGIRequest {
   pushParams(data: Uint8Array): void {
     const decoder = this.#paramsDecoder;
     if (decoder === undefined) return;
-    for (const pair of decoder.push(data)) this.params.push(pair);
+    decoder.push(data, this.params);
   }
 
   /** @internal Returns true the first time the PARAMS stream ends: the request can start. */

@@ -1,4 +1,4 @@
-import { latin1, type DecodedPair } from '../protocol/index.js';
+import { ParamList, latin1, type DecodedPair } from '../protocol/index.js';
 
 /** The request cannot be mapped to a valid `Request` (bad Host, bad method): answered with 400. */
 export class BadRequestError extends Error {
@@ -66,19 +66,16 @@ export function alreadyNormal(host: string, target: string, https: boolean): boo
 /** reg-name, IPv4 or [IPv6], with an optional port: nothing that could move the path. */
 const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::\d{1,5})?$/;
 
-/** Param lookup over the raw list, first value wins. */
-export type ParamLookup = (name: string) => Uint8Array | undefined;
+/** Param lookup, first value wins: bytes with `get`, ISO-8859-1 text with `text`. */
+export type ParamLookup = Pick<ParamList, 'get' | 'text'>;
 
-export function paramLookup(params: readonly DecodedPair[]): ParamLookup {
-  return (name) => {
-    for (const [n, v] of params) if (n === name) return v;
-    return undefined;
-  };
+/** A lookup over decoded pairs (the engine's requests already carry a ParamList). */
+export function paramLookup(params: ParamList | Iterable<DecodedPair>): ParamLookup {
+  return params instanceof ParamList ? params : ParamList.of(params);
 }
 
 export function paramText(get: ParamLookup, name: string): string | undefined {
-  const value = get(name);
-  return value === undefined ? undefined : latin1(value);
+  return get.text(name);
 }
 
 /** https when REQUEST_SCHEME says so, or HTTPS is on/1 (Apache and nginx both set one of them). */
@@ -109,7 +106,7 @@ export function requestUrl(get: ParamLookup): string {
   }
 
   let target: string;
-  const requestUri = get('REQUEST_URI');
+  const requestUri = get.get('REQUEST_URI');
   if (requestUri !== undefined && requestUri.length > 0) {
     target = uriFromBytes(requestUri);
     if (target === '*') target = '/';
@@ -120,9 +117,9 @@ export function requestUrl(get: ParamLookup): string {
       target = match[1]!.startsWith('/') ? match[1]! : `/${match[1]!}`;
     }
   } else {
-    const script = get('SCRIPT_NAME') ?? new Uint8Array(0);
-    const pathInfo = get('PATH_INFO') ?? new Uint8Array(0);
-    const query = get('QUERY_STRING');
+    const script = get.get('SCRIPT_NAME') ?? new Uint8Array(0);
+    const pathInfo = get.get('PATH_INFO') ?? new Uint8Array(0);
+    const query = get.get('QUERY_STRING');
     target = escapePath(script) + escapePath(pathInfo);
     if (!target.startsWith('/')) target = `/${target}`;
     if (query !== undefined && query.length > 0) target += `?${uriFromBytes(query)}`;
@@ -142,7 +139,7 @@ export function requestUrl(get: ParamLookup): string {
  * Request headers from HTTP_* params plus CONTENT_TYPE and CONTENT_LENGTH. A name or value the
  * WHATWG `Headers` rejects is dropped (the rest of the request still works); repeats are joined.
  */
-export function requestHeaders(params: readonly DecodedPair[]): Headers {
+export function requestHeaders(params: Iterable<DecodedPair>): Headers {
   const headers = new Headers();
   for (const [name, value] of params) {
     let header: string;

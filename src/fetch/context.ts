@@ -1,6 +1,6 @@
 import type { FastCGIRequest } from '../engine/request.js';
 import type { ExecutionContext, FastCGIContext } from '../types.js';
-import { isHttps, paramLookup, paramText } from './cgi-request.js';
+import { isHttps, paramText } from './cgi-request.js';
 
 const utf8 = new TextDecoder();
 
@@ -29,7 +29,7 @@ export function createContext(
   request: FastCGIRequest,
   waitUntil: (promise: Promise<unknown>) => void,
 ): FastCGIContext & ExecutionContext {
-  const lookup = paramLookup(request.params);
+  const lookup = request.params;
   let params: Record<string, string> | undefined;
   let data: ReadableStream<Uint8Array> | null | undefined;
   return {

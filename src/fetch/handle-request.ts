@@ -47,7 +47,7 @@ function tooLarge(error: unknown): boolean {
  * platform's at once. Throws BadRequestError for what cannot be a Request.
  */
 function toRequest(fcgi: FastCGIRequest, get: ParamLookup): Request {
-  const method = requestMethod(get('REQUEST_METHOD'));
+  const method = requestMethod(get.get('REQUEST_METHOD'));
   const url = requestUrl(get);
   const hasBody = fcgi.role !== 'authorizer' && !NO_BODY_METHODS.has(method) && paramText(get, 'CONTENT_LENGTH') !== '0';
   if (!hasBody) fcgi.stdin.discard();
@@ -79,7 +79,7 @@ export function handleRequest(fcgi: FastCGIRequest, options: RequestHandlerOptio
   let request: Request | undefined;
   let result: unknown;
   try {
-    const get = paramLookup(fcgi.params);
+    const get = fcgi.params;
     request = toRequest(fcgi, get);
     const declared = Number(paramText(get, 'CONTENT_LENGTH') || 0);
     if (declared > options.maxBodySize) throw new BodyTooLargeError(options.maxBodySize);

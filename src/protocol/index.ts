@@ -3,5 +3,6 @@ export * from './bytes.js';
 export * from './constants.js';
 export * from './errors.js';
 export * from './pairs.js';
+export * from './param-list.js';
 export * from './reader.js';
 export * from './records.js';

@@ -1,5 +1,6 @@
-import { concatBytes } from './bytes.js';
+import { concatBytes, latin1, latin1Bytes } from './bytes.js';
 import { FastCGIProtocolError } from './errors.js';
+import { ParamList } from './param-list.js';
 
 /** A name-value pair. Names are ASCII in practice; values are bytes (a string is sent as UTF-8). */
 export type Pair = readonly [name: string, value: string | Uint8Array];
@@ -7,32 +8,6 @@ export type Pair = readonly [name: string, value: string | Uint8Array];
 export type DecodedPair = readonly [name: string, value: Uint8Array];
 
 const utf8 = new TextEncoder();
-
-/** Bytes → string, one char per byte (ISO-8859-1); what HTTP does with header bytes. */
-export function latin1(bytes: Uint8Array): string {
-  if (bytes.length <= 32) {
-    // Param names and most short values: a plain loop beats apply() on a fresh view.
-    let short = '';
-    for (let i = 0; i < bytes.length; i++) short += String.fromCharCode(bytes[i]!);
-    return short;
-  }
-  let out = '';
-  for (let i = 0; i < bytes.length; i += 4096) {
-    out += String.fromCharCode.apply(null, bytes.subarray(i, i + 4096) as unknown as number[]);
-  }
-  return out;
-}
-
-/** String → bytes, one byte per char; chars above U+00FF cannot be names and throw. */
-export function latin1Bytes(text: string): Uint8Array {
-  const out = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code > 0xff) throw new RangeError(`name ${JSON.stringify(text)} is not ISO-8859-1`);
-    out[i] = code;
-  }
-  return out;
-}
 
 function lengthSize(length: number): number {
   return length < 128 ? 1 : 4;
@@ -86,13 +61,13 @@ export class PairDecoder {
   /** @param maxBytes the most stream bytes accepted before it is treated as an attack. */
   constructor(private readonly maxBytes = Number.POSITIVE_INFINITY) {}
 
-  /** Feeds the next piece; returns the pairs it completes. */
-  push(piece: Uint8Array): DecodedPair[] {
+  /** Feeds the next piece; adds the pairs it completes to `into` (returned). */
+  push(piece: Uint8Array, into: ParamList = new ParamList()): ParamList {
     this.#total += piece.length;
     if (this.#total > this.maxBytes) {
       throw new FastCGIProtocolError(`name-value stream exceeds the limit of ${this.maxBytes} bytes`);
     }
-    const out: DecodedPair[] = [];
+    const out = into;
     let buffer = piece;
     if (this.#pendingBytes > 0) {
       this.#pending.push(piece);
@@ -126,7 +101,7 @@ export class PairDecoder {
       const valueStart = at + nameLength;
       const end = valueStart + valueLength;
       if (end > length) break;
-      out.push([internName(buffer, at, valueStart), buffer.subarray(valueStart, end)]);
+      out.add(internName(buffer, at, valueStart), buffer, valueStart, end);
       offset = end;
     }
     if (offset < buffer.length) {
@@ -150,7 +125,7 @@ export function decodePairs(body: Uint8Array): DecodedPair[] {
   const decoder = new PairDecoder();
   const pairs = decoder.push(body);
   decoder.end();
-  return pairs;
+  return [...pairs];
 }
 
 function readLength(buffer: Uint8Array, offset: number): [length: number, next: number] | undefined {
