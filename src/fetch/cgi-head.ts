@@ -1,14 +1,18 @@
 const utf8 = new TextEncoder();
 const ASCII = /^[\x00-\x7f]*$/;
 
+export function isAscii(text: string): boolean {
+  return ASCII.test(text);
+}
+
 /**
  * Header bytes as HTTP has them: one byte per char (ISO-8859-1), which is how header values
  * arrive (see requestHeaders) and how Node writes them. A char above U+00FF (only a string a
  * handler made up) has no byte of its own; then the head goes out as UTF-8.
  */
-function headBytes(head: string): Uint8Array {
+export function headBytes(head: string): Uint8Array {
   // Nearly every head is ASCII, where UTF-8 and ISO-8859-1 agree and the native encoder is fastest.
-  if (ASCII.test(head)) return utf8.encode(head);
+  if (isAscii(head)) return utf8.encode(head);
   const out = new Uint8Array(head.length);
   for (let i = 0; i < head.length; i++) {
     const code = head.charCodeAt(i);
@@ -72,11 +76,16 @@ function forEachHeader(headers: Headers | HeadersInit | undefined, each: (name: 
   else for (const name of Object.keys(headers)) checked(name, (headers as Record<string, string>)[name]!);
 }
 
-/**
- * The CGI response head: `Status:`, then each header on its own line (one line per
- * Set-Cookie), never a hop-by-hop header. Content-Length is written only when exact.
- */
+/** The CGI response head (see {@link headText}) as bytes. */
 export function encodeHead(options: HeadOptions): Uint8Array {
+  return headBytes(headText(options));
+}
+
+/**
+ * The CGI response head, blank line included: `Status:`, then each header on its own line (one
+ * line per Set-Cookie), never a hop-by-hop header. Content-Length is written only when exact.
+ */
+export function headText(options: HeadOptions): string {
   const { status } = options;
   const reason = (options.statusText || REASONS[status] || '').replace(/[\r\n]/g, ' ');
   let head = `Status: ${status}${reason ? ` ${reason}` : ''}\r\n`;
@@ -94,5 +103,5 @@ export function encodeHead(options: HeadOptions): Uint8Array {
   if (!hasType && options.defaultContentType) head += `content-type: ${options.defaultContentType}\r\n`;
   if (options.contentLength !== undefined) head += `content-length: ${options.contentLength}\r\n`;
   else if (options.keepDeclaredLength && declared !== undefined) head += `content-length: ${declared}\r\n`;
-  return headBytes(`${head}\r\n`);
+  return `${head}\r\n`;
 }

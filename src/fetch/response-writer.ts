@@ -1,5 +1,5 @@
 import type { FastCGIRequest } from '../engine/request.js';
-import { encodeHead } from './cgi-head.js';
+import { encodeHead, headBytes, headText, isAscii } from './cgi-head.js';
 import { plainBody } from './light-response.js';
 
 const encoder = new TextEncoder();
@@ -73,18 +73,27 @@ export class BodyStreamError extends Error {
 export function writePlainResponse(request: FastCGIRequest, response: Response, isHead: boolean): boolean {
   const plain = plainBody(response);
   if (plain === undefined) return false;
-  const bytes = typeof plain.body === 'string' ? encoder.encode(plain.body) : plain.body;
   const noBody = hasNoBody(plain.status);
-  const head = encodeHead({
+  const sendBody = !noBody && !isHead;
+  const body = plain.body;
+  // An ASCII string body is as long in bytes as in chars, and is encoded together with the head.
+  const asciiText = typeof body === 'string' && isAscii(body);
+  const bytes = typeof body === 'string' ? (asciiText ? null : encoder.encode(body)) : body;
+  const head = headText({
     status: plain.status,
     statusText: plain.statusText,
     headers: plain.headers,
     defaultContentType: plain.defaultContentType,
-    contentLength: noBody ? undefined : (bytes?.length ?? 0),
+    contentLength: noBody ? undefined : asciiText ? body.length : (bytes?.length ?? 0),
     keepDeclaredLength: plain.status === 304,
     authorizer: request.role === 'authorizer',
   });
-  request.end(bytes === null || noBody || isHead ? [head] : [head, bytes]);
+  if (asciiText && isAscii(head)) {
+    request.end([encoder.encode(sendBody ? head + body : head)]);
+    return true;
+  }
+  const payload = asciiText ? encoder.encode(body) : bytes;
+  request.end(payload !== null && sendBody ? [headBytes(head), payload] : [headBytes(head)]);
   return true;
 }
 

@@ -161,6 +161,19 @@ describe(`handleRequest (${mode})`, () => {
     expect([...stdout.subarray(at + 8, at + 10)]).toEqual([0x63, 0xe9]);
   });
 
+  it('counts a string body in UTF-8 bytes, and sends only the length for HEAD', async () => {
+    const { wire, done } = setup(() => new Response('h\u00e9llo \u2603'));
+    wire.send(requestRecords(1, [['HTTP_HOST', 'h']], undefined, { keepConn: true }));
+    const get = await done(1);
+    expect(header(get.headers, 'content-length')).toEqual(['10']);
+    expect(new TextDecoder().decode(wire.output().get(1)!.stdout).endsWith('\r\n\r\nh\u00e9llo \u2603')).toBe(true);
+    wire.send(requestRecords(2, [['REQUEST_METHOD', 'HEAD'], ['HTTP_HOST', 'h']]));
+    const head = await done(2);
+    // A light response knows its length without reading; a platform one's body is not read for HEAD.
+    expect(['10', undefined]).toContain(header(head.headers, 'content-length')[0]);
+    expect(head.body).toBe('');
+  });
+
   it('sanitises a status text with CR/LF', async () => {
     const { wire, done } = setup(() => new Response('x', { status: 418, statusText: 'I am\ta teapot' }));
     wire.send(requestRecords(1, GET));
