@@ -92,8 +92,10 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     try {
       this.#reader.push(chunk);
     } catch (error) {
-      if (!(error instanceof FastCGIProtocolError)) throw error;
-      this.#violation(error);
+      // Anything else thrown here is a bug of ours; it still costs this connection only.
+      this.#violation(
+        error instanceof FastCGIProtocolError ? error : new FastCGIProtocolError(`internal error: ${String(error)}`),
+      );
     }
   }
 

@@ -87,7 +87,14 @@ export function handleRequest(fcgi: FastCGIRequest, options: RequestHandlerOptio
   } catch (error) {
     return answer(Promise.reject(error), request, fcgi, options);
   }
-  if (result instanceof Response && !fcgi.done && writePlainResponse(fcgi, result, request.method === 'HEAD')) return undefined;
+  if (result instanceof Response && !fcgi.done) {
+    try {
+      if (writePlainResponse(fcgi, result, request.method === 'HEAD')) return undefined;
+    } catch (error) {
+      // A light response is checked only when written (e.g. an invalid header name): a 500.
+      return answer(Promise.reject(error), request, fcgi, options);
+    }
+  }
   return answer(result, request, fcgi, options);
 }
 

@@ -256,6 +256,16 @@ describe(`handleRequest (${mode})`, () => {
     }
   });
 
+  it('answers 500 for a response whose headers cannot be sent, and keeps serving', async () => {
+    const { wire, done } = setup((request) =>
+      request.url.endsWith('/ok') ? new Response('fine') : new Response('x', { headers: [['bad name', 'v']] }),
+    );
+    wire.send(requestRecords(1, [['REQUEST_URI', '/bad'], ['HTTP_HOST', 'h']], undefined, { keepConn: true }));
+    expect((await done(1)).status).toBe('500 Internal Server Error');
+    wire.send(requestRecords(2, [['REQUEST_URI', '/ok'], ['HTTP_HOST', 'h']]));
+    expect((await done(2)).body).toBe('fine');
+  });
+
   it('uses the Response that onError returns', async () => {
     const { wire, done } = setup(
       () => {
