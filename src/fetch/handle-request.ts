@@ -2,7 +2,7 @@ import { BodyTooLargeError } from '../engine/input-stream.js';
 import type { FastCGIRequest } from '../engine/request.js';
 import { latin1 } from '../protocol/index.js';
 import type { ErrorHandler, FetchHandler } from '../types.js';
-import { BadRequestError, paramLookup, paramText, requestHeaders, requestUrl, type ParamLookup } from './cgi-request.js';
+import { BadRequestError, paramText, requestHeaders, requestUrl, type ParamLookup } from './cgi-request.js';
 import { createContext } from './context.js';
 import { fastGlobalsInstalled } from './fast-globals.js';
 import { LightRequest, realRequest } from './light-request.js';

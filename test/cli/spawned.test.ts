@@ -4,7 +4,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { apacheModuleInstalled, startApacheFcgid } from '../servers/apache.js';
 import { startLighttpdSpawn } from '../servers/lighttpd.js';
 import { installed, leftoverProcesses, which, type WebServer } from '../servers/web-server.js';
-import { CLI, FIXTURES, ROOT, alive, childrenOf, cliArgv, workersOf, fcgiGet, startProcess, stopAll, tempDir, waitUntil } from './helpers.js';
+import { CLI, FIXTURES, ROOT, alive, cliArgv, workersOf, fcgiGet, startProcess, stopAll, tempDir, waitUntil } from './helpers.js';
 
 afterAll(stopAll);
 

@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { serve, type FastCGIServer, type ServeOptions } from 'fastcgi-fetch';
 import { createClient } from 'fastcgi-fetch/client';
 
-import { Peer, abortRecord, eventually, gate, head, params, stdin, whole } from './peer.js';
+import { Peer, abortRecord, eventually, head, params, stdin, whole } from './peer.js';
 
 let dir: string;
 let servers: FastCGIServer[] = [];

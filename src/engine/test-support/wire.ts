@@ -128,7 +128,7 @@ export function decodeOutput(chunks: readonly Uint8Array[]): Map<number, Request
       if (type === RecordType.STDOUT) parts.get(id)!.push(data.slice());
       else if (type === RecordType.STDERR) entry.stderr += new TextDecoder().decode(data);
     },
-    streamEnd(type, id) {
+    streamEnd(_type, id) {
       if (get(id).end) throw new Error(`output for request ${id} after its END_REQUEST`);
     },
   }).push(concat(chunks));
