@@ -4,7 +4,7 @@
  * (bytes flipped, truncated, duplicated, reordered, records dropped or invented) and cut into
  * arbitrary chunks.
  */
-import { HEADER_LENGTH, RecordType, Role, encodePairs, writeHeader, type Pair } from '../../src/protocol/index.js';
+import { HEADER_LENGTH, RecordType, Role, concatBytes, encodePairs, writeHeader, type Pair } from '../../src/protocol/index.js';
 import type { Random } from './random.js';
 
 /** One record before encoding. */
@@ -115,16 +115,6 @@ function validRecords(random: Random): RawRecord[] {
   return records;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 /** How one stream was made, for the report of a failing one. */
 export interface Stream {
   chunks: Uint8Array[];
@@ -156,7 +146,7 @@ export function makeStream(random: Random): Stream {
     records.splice(at, 0, { type: random.int(0, 20), id: random.int(0, 3), content: random.bytes(random.int(0, 40)), padding: random.int(0, 255) });
     mutations.push(`invent record at ${at}`);
   }
-  let bytes = concat(records.map(encodeRecord));
+  let bytes = concatBytes(records.map(encodeRecord));
   if (random.chance(0.2)) {
     const flips = random.int(1, 4);
     bytes = bytes.slice();
@@ -166,7 +156,7 @@ export function makeStream(random: Random): Stream {
   if (random.chance(0.1)) {
     const start = random.int(0, bytes.length - 1);
     const end = Math.min(bytes.length, start + random.int(1, 64));
-    bytes = concat([bytes.subarray(0, end), bytes.subarray(start, end), bytes.subarray(end)]);
+    bytes = concatBytes([bytes.subarray(0, end), bytes.subarray(start, end), bytes.subarray(end)]);
     mutations.push(`duplicate bytes ${start}..${end}`);
   }
   if (random.chance(0.15)) {

@@ -4,6 +4,7 @@
  */
 import {
   RecordReader,
+  concatBytes,
   RecordType,
   Role,
   decodeEndRequest,
@@ -43,19 +44,12 @@ export function cgiParams(method: string, uri: string, extra: readonly Pair[] = 
 
 /** BEGIN_REQUEST, PARAMS, empty PARAMS, STDIN (body then empty): one buffer. */
 export function encodeRequest(id: number, params: readonly Pair[], body: Uint8Array = new Uint8Array(0), keepConn = true): Uint8Array {
-  const parts = [
+  // encodeParams already ends the PARAMS stream with its empty record.
+  return concatBytes([
     encodeBeginRequest(id, Role.RESPONDER, keepConn),
     encodeParams(id, params),
-    encodeStream(RecordType.PARAMS, id, new Uint8Array(0), true),
     encodeStream(RecordType.STDIN, id, body, true),
-  ];
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+  ]);
 }
 
 /** One finished response: the STDOUT bytes (CGI head and body) and END_REQUEST's fields. */
