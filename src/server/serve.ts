@@ -117,26 +117,24 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
   server.maxConnections = application.limits.maxConnections;
 
   let address: ServerAddress | undefined;
-  let target: ListenTarget | undefined;
   const listening = (async () => {
     if (resolved instanceof Error) throw resolved;
-    target = resolved;
+    const target = resolved;
     // A cluster worker listens on the primary's socket, which is live by design.
     if (target.kind === 'unix' && !cluster.isWorker) await clearStaleSocket(target.path);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      const t = target!;
-      if (t.kind === 'tcp') server.listen({ port: t.port, host: t.host }, resolve);
-      else if (t.kind === 'unix') {
+      if (target.kind === 'tcp') server.listen({ port: target.port, host: target.host }, resolve);
+      else if (target.kind === 'fd') server.listen({ fd: target.fd }, resolve);
+      else if (target.kind === 'unix') {
         // Bind under a strict umask: the socket must never exist, even briefly, wider than asked.
         const umask = cluster.isWorker ? undefined : process.umask(0o177);
         try {
-          server.listen({ path: t.path }, resolve);
+          server.listen({ path: target.path }, resolve);
         } finally {
           if (umask !== undefined) process.umask(umask);
         }
       }
-      else if (t.kind === 'fd') server.listen({ fd: t.fd }, resolve);
     });
     server.on('error', (error) => log(`fastcgi-fetch: server error: ${error.message}`));
     if (target.kind === 'unix') {
