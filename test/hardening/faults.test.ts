@@ -3,29 +3,15 @@
  * a handler can, and peers that vanish mid-record. Each is contained to its own request or
  * connection; the server answers the next request and leaves nothing in flight.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { serve, type FastCGIServer, type ServeOptions } from 'fastcgi-fetch';
 import { createClient } from 'fastcgi-fetch/client';
 
-import { Peer, abortRecord, eventually, head, params, stdin, whole } from './peer.js';
+import { serverFixture } from './fixture.js';
+import { abortRecord, eventually, head, params, stdin, whole } from './peer.js';
 
-let dir: string;
-let servers: FastCGIServer[] = [];
-let peers: Peer[] = [];
-
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'fcgi-faults-'));
-});
-afterEach(async () => {
-  for (const peer of peers) peer.destroy();
-  peers = [];
-  await Promise.all(servers.map((server) => server.close({ timeout: 100 })));
-  servers = [];
-  await rm(dir, { recursive: true, force: true });
-});
+const fixture = serverFixture('fcgi-faults-');
+const open = fixture.open;
 
 /** What the fault app's handlers saw, for the tests to check containment from the inside. */
 interface Seen {
@@ -107,21 +93,15 @@ async function faultServer(options: ServeOptions = {}, tcp = false): Promise<{ s
     },
     {
       // A TCP reset (resetAndDestroy) needs a TCP socket; everything else runs over a Unix socket.
-      ...(tcp ? { port: 0 } : { path: join(dir, `faults-${servers.length}.sock`) }),
+      ...(tcp ? { port: 0 } : { path: fixture.socketPath() }),
       log: (line) => void seen.logs.push(line),
       ...options,
     },
   );
-  servers.push(server);
-  await server.ready();
+  await fixture.started(server);
   return { server, seen };
 }
 
-async function open(server: FastCGIServer): Promise<Peer> {
-  const peer = await Peer.open(server.address);
-  peers.push(peer);
-  return peer;
-}
 
 describe('faults over real sockets', () => {
   it('a handler that never resolves blocks neither the requests multiplexed beside it nor other connections', async () => {

@@ -3,39 +3,18 @@
  * FastCGI peer, and the test checks both that the excess is refused and that everything else
  * on the server goes on being served.
  */
-import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { stat } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
 import { serve, type App, type FastCGIServer, type ServeOptions } from 'fastcgi-fetch';
 import { ProtocolStatus, encodeBeginRequest, encodeParams, Role } from '../../src/protocol/index.js';
-import { Peer, eventually, gate, head, params, whole } from './peer.js';
+import { serverFixture } from './fixture.js';
+import { eventually, gate, head, params, whole } from './peer.js';
 
-let dir: string;
-let servers: FastCGIServer[] = [];
-let peers: Peer[] = [];
+const fixture = serverFixture('fcgi-hardening-');
+const open = fixture.open;
 
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'fcgi-hardening-'));
-});
-afterEach(async () => {
-  for (const peer of peers) peer.destroy();
-  peers = [];
-  await Promise.all(servers.map((server) => server.close({ timeout: 100 })));
-  servers = [];
-  await rm(dir, { recursive: true, force: true });
-});
-
-async function start(app: App, options: ServeOptions = {}): Promise<FastCGIServer> {
-  const server = serve(app, { path: join(dir, `app-${servers.length}.sock`), log: () => {}, ...options });
-  servers.push(server);
-  return server.ready();
-}
-
-async function open(server: FastCGIServer, options?: { allowHalfOpen?: boolean }): Promise<Peer> {
-  const peer = await Peer.open(server.address, options);
-  peers.push(peer);
-  return peer;
+function start(app: App, options: ServeOptions = {}): Promise<FastCGIServer> {
+  return fixture.started(serve(app, { path: fixture.socketPath(), log: () => {}, ...options }));
 }
 
 const hello: App = () => new Response('hello');
