@@ -1,7 +1,7 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort, installed, launch, makeTempDir, renderSnippet, type WebServer } from '../servers/web-server.js';
+import { launchNginx } from '../servers/nginx.js';
+import { freePort, installed, renderSnippet, type WebServer } from '../servers/web-server.js';
 import { FIXTURES, startCli, stopAll } from './helpers.js';
 import { load } from './load.js';
 
@@ -12,29 +12,13 @@ afterAll(async () => {
 });
 
 /** nginx in front of several app hosts; a failed host's requests are retried on the next one. */
-async function nginxUpstream(hosts: string[]): Promise<WebServer> {
-  const dir = makeTempDir('nginx-scale');
-  const port = await freePort();
-  const conf = `master_process on;
-user root;
-worker_processes 1;
-pid ${dir}/nginx.pid;
-error_log ${dir}/error.log info;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    client_body_temp_path ${dir}/body;
-    fastcgi_temp_path ${dir}/fastcgi;
-${renderSnippet('nginx-scale-out.conf', {
-  SERVERS: hosts.map((h) => `    server ${h} max_fails=1 fail_timeout=10s;`).join('\n'),
-  LISTEN: `127.0.0.1:${port}`,
-})}
-}
-`;
-  const configFile = path.join(dir, 'nginx.conf');
-  fs.writeFileSync(configFile, conf);
-  const base = ['nginx', '-p', dir, '-c', configFile];
-  return launch({ name: 'nginx', dir, port, configFile, validate: [...base, '-t', '-q', '-g', 'daemon off;'], command: [...base, '-g', 'daemon off;'], logFiles: [path.join(dir, 'error.log')] });
+function nginxUpstream(hosts: string[]): Promise<WebServer> {
+  return launchNginx('nginx-scale', (port) =>
+    renderSnippet('nginx-scale-out.conf', {
+      SERVERS: hosts.map((h) => `    server ${h} max_fails=1 fail_timeout=10s;`).join('\n'),
+      LISTEN: `127.0.0.1:${port}`,
+    }),
+  );
 }
 
 describe.skipIf(!installed('nginx'))('scaling out over FastCGI/TCP', () => {

@@ -24,15 +24,28 @@ export interface NginxOptions {
 
 export async function startNginx(o: NginxOptions): Promise<WebServer> {
   assertLoopback(o.upstream);
-  const dir = makeTempDir('nginx');
-  const port = await freePort();
   const address = isUnix(o.upstream) ? `unix:${o.upstream.path}` : `${o.upstream.host}:${o.upstream.port}`;
-  for (const sub of ['body', 'fastcgi', 'proxy', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, 'tmp', sub), { recursive: true });
-  const site = renderSnippet('nginx.conf', {
-    LISTEN: `127.0.0.1:${port}`,
-    PREFIX: o.prefix ?? '/',
-    UPSTREAM: o.keepConn ? 'fastcgi_fetch_app' : address,
+  return launchNginx('nginx', (port) => {
+    const site = renderSnippet('nginx.conf', {
+      LISTEN: `127.0.0.1:${port}`,
+      PREFIX: o.prefix ?? '/',
+      UPSTREAM: o.keepConn ? 'fastcgi_fetch_app' : address,
+    });
+    const upstream = o.keepConn
+      ? `    upstream fastcgi_fetch_app {\n        server ${address};\n        keepalive 8;\n    }\n    fastcgi_keep_conn on;\n`
+      : '';
+    return `${upstream}${o.buffering === false ? '    fastcgi_buffering off;\n' : ''}\n${site}`;
   });
+}
+
+/**
+ * Starts nginx in the foreground on a free loopback port with everything (pid, logs, temp
+ * paths) in its own temp dir; `http(port)` gives what goes inside the `http { }` block.
+ */
+export async function launchNginx(name: string, http: (port: number) => string): Promise<WebServer> {
+  const dir = makeTempDir(name);
+  const port = await freePort();
+  for (const sub of ['body', 'fastcgi', 'proxy', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, 'tmp', sub), { recursive: true });
   const conf = `# written by test/servers/nginx.ts
 master_process on;
 user root;
@@ -50,8 +63,7 @@ http {
     default_type application/octet-stream;
     fastcgi_read_timeout 120s;
     fastcgi_send_timeout 120s;
-${o.keepConn ? `    upstream fastcgi_fetch_app {\n        server ${address};\n        keepalive 8;\n    }\n    fastcgi_keep_conn on;\n` : ''}${o.buffering === false ? '    fastcgi_buffering off;\n' : ''}
-${site}
+${http(port)}
 }
 `;
   const configFile = path.join(dir, 'nginx.conf');
