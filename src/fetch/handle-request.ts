@@ -44,12 +44,15 @@ function tooLarge(error: unknown): boolean {
 
 /**
  * Builds the `Request` for a FastCGI request: a light one where the globals know it, else the
- * platform's at once. Throws BadRequestError for what cannot be a Request.
+ * platform's at once. Throws BadRequestError for what cannot be a Request, BodyTooLargeError
+ * when CONTENT_LENGTH is over the limit.
  */
-function toRequest(fcgi: FastCGIRequest, get: ParamLookup): Request {
+function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number): Request {
   const method = requestMethod(get.get('REQUEST_METHOD'));
   const url = requestUrl(get);
-  const hasBody = fcgi.role !== 'authorizer' && !NO_BODY_METHODS.has(method) && paramText(get, 'CONTENT_LENGTH') !== '0';
+  const contentLength = paramText(get, 'CONTENT_LENGTH');
+  if (Number(contentLength || 0) > maxBodySize) throw new BodyTooLargeError(maxBodySize);
+  const hasBody = fcgi.role !== 'authorizer' && !NO_BODY_METHODS.has(method) && contentLength !== '0';
   if (!hasBody) fcgi.stdin.discard();
   let body: ReadableStream<Uint8Array> | null | undefined;
   const light = new LightRequest({
@@ -79,10 +82,7 @@ export function handleRequest(fcgi: FastCGIRequest, options: RequestHandlerOptio
   let request: Request | undefined;
   let result: unknown;
   try {
-    const get = fcgi.params;
-    request = toRequest(fcgi, get);
-    const declared = Number(paramText(get, 'CONTENT_LENGTH') || 0);
-    if (declared > options.maxBodySize) throw new BodyTooLargeError(options.maxBodySize);
+    request = toRequest(fcgi, fcgi.params, options.maxBodySize);
     result = options.fetch(request, context, context);
   } catch (error) {
     return answer(Promise.reject(error), request, fcgi, options);
