@@ -1,9 +1,11 @@
 /**
  * The engine's own cost, without sockets or nginx: requests fed to a real Connection over an
- * in-memory transport, wired to handleRequest as serve() wires them. 32 requests in flight on
- * one connection; the figure includes the client side's record decoding (small).
+ * in-memory transport, through the same application wiring serve() uses (light globals
+ * included). 32 requests in flight on one connection; the figure includes the client side's
+ * record decoding (small).
  */
-import { createMemoryEngine } from './lib/memory-transport.js';
+import { createApplication } from '../src/server/application.js';
+import { MemoryTransport } from './lib/memory-transport.js';
 import { ResponseCollector, cgiParams, encodeRequest } from './lib/record-client.js';
 import { fmt } from './lib/stats.js';
 import { app } from './apps/hono-app.js';
@@ -30,21 +32,22 @@ async function measure(fetch: FetchHandler, seconds: number): Promise<Figure> {
     if (performance.now() < stopAt) {
       inFlight++;
       // The id is reusable only once the engine has finished it, right after this write.
-      queueMicrotask(() => engine.connection.receive(requests[id]!));
+      queueMicrotask(() => connection.receive(requests[id]!));
     } else if (inFlight === 0) finish();
   }, false);
-  const engine = createMemoryEngine({ fetch, maxRequests: IN_FLIGHT * 2, onOutput: (chunk) => collector.push(chunk) });
+  const application = createApplication(fetch, { maxRequests: IN_FLIGHT * 2, log: () => {} });
+  const connection = application.attach(new MemoryTransport((chunk) => collector.push(chunk)));
 
   // Warm-up for a second, then measure.
   stopAt = performance.now() + 1000;
-  for (let id = 1; id <= IN_FLIGHT; id++, inFlight++) engine.connection.receive(requests[id]!);
+  for (let id = 1; id <= IN_FLIGHT; id++, inFlight++) connection.receive(requests[id]!);
   await done;
   const warm = new Promise<void>((resolve) => (finish = resolve));
   completed = 0;
   const cpuBefore = process.cpuUsage();
   const started = performance.now();
   stopAt = started + seconds * 1000;
-  for (let id = 1; id <= IN_FLIGHT; id++, inFlight++) engine.connection.receive(requests[id]!);
+  for (let id = 1; id <= IN_FLIGHT; id++, inFlight++) connection.receive(requests[id]!);
   await warm;
   const wall = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpuBefore);
