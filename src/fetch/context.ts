@@ -21,45 +21,90 @@ function decodeParams(request: FastCGIRequest): Record<string, string> {
 }
 
 /**
- * The handler's second (and third) argument. Every member is an own property, because
- * frameworks copy the context (@whatwg-node/server merges it property by property, getters
- * included); the members read from params are getters, so they cost nothing until read.
+ * The request behind a context. A symbol, enumerable: a framework that copies the context's own
+ * properties onto a new object (@whatwg-node/server) copies it too.
  */
+const REQUEST = Symbol('fastcgi-fetch.request');
+/** The context itself: lazily made members are cached there even when read through a copy. */
+const HOME = Symbol('fastcgi-fetch.context');
+const PARAMS = Symbol('fastcgi-fetch.params');
+const DATA = Symbol('fastcgi-fetch.data');
+const PROPS = Symbol('fastcgi-fetch.props');
+
+/**
+ * The handler's second (and third) argument. Members read from params are prototype getters:
+ * an object literal with getters would cost more than the rest of the request's setup (V8
+ * makes new closures and defines each accessor at run time). Plain members are own properties.
+ * No private fields: a framework may call the getters on an object derived from this one.
+ */
+class RequestContext implements FastCGIContext, ExecutionContext {
+  readonly role: FastCGIContext['role'];
+  readonly requestId: number;
+  readonly waitUntil: (promise: Promise<unknown>) => void;
+  readonly [REQUEST]: FastCGIRequest;
+  readonly [HOME]: RequestContext;
+  [PARAMS]: Record<string, string> | undefined;
+  [DATA]: ReadableStream<Uint8Array> | null | undefined;
+  [PROPS]: Record<string, unknown> | undefined;
+
+  constructor(request: FastCGIRequest, waitUntil: (promise: Promise<unknown>) => void) {
+    this.role = request.role;
+    this.requestId = request.id;
+    this.waitUntil = waitUntil;
+    this[REQUEST] = request;
+    this[HOME] = this;
+    this[PARAMS] = undefined;
+    this[DATA] = undefined;
+    this[PROPS] = undefined;
+  }
+
+  get params(): Record<string, string> {
+    const home = this[HOME];
+    return (home[PARAMS] ??= decodeParams(home[REQUEST]));
+  }
+
+  get remoteAddress(): string | undefined {
+    return paramText(this[REQUEST].params, 'REMOTE_ADDR');
+  }
+
+  get remotePort(): number | undefined {
+    return toPort(paramText(this[REQUEST].params, 'REMOTE_PORT'));
+  }
+
+  get serverName(): string | undefined {
+    return paramText(this[REQUEST].params, 'SERVER_NAME');
+  }
+
+  get serverPort(): number | undefined {
+    return toPort(paramText(this[REQUEST].params, 'SERVER_PORT'));
+  }
+
+  get https(): boolean {
+    return isHttps(this[REQUEST].params);
+  }
+
+  get data(): ReadableStream<Uint8Array> | null {
+    const home = this[HOME];
+    if (home[DATA] === undefined) home[DATA] = home[REQUEST].data?.open() ?? null;
+    return home[DATA];
+  }
+
+  get props(): Record<string, unknown> {
+    const home = this[HOME];
+    return (home[PROPS] ??= {});
+  }
+
+  log(message: string): void {
+    this[REQUEST].log(message);
+  }
+
+  passThroughOnException(): void {}
+}
+
+/** The context for one request (see {@link RequestContext}). */
 export function createContext(
   request: FastCGIRequest,
   waitUntil: (promise: Promise<unknown>) => void,
 ): FastCGIContext & ExecutionContext {
-  const lookup = request.params;
-  let params: Record<string, string> | undefined;
-  let data: ReadableStream<Uint8Array> | null | undefined;
-  return {
-    get params() {
-      return (params ??= decodeParams(request));
-    },
-    role: request.role,
-    requestId: request.id,
-    get remoteAddress() {
-      return paramText(lookup, 'REMOTE_ADDR');
-    },
-    get remotePort() {
-      return toPort(paramText(lookup, 'REMOTE_PORT'));
-    },
-    get serverName() {
-      return paramText(lookup, 'SERVER_NAME');
-    },
-    get serverPort() {
-      return toPort(paramText(lookup, 'SERVER_PORT'));
-    },
-    get https() {
-      return isHttps(lookup);
-    },
-    get data() {
-      if (data === undefined) data = request.data?.open() ?? null;
-      return data;
-    },
-    log: (message: string) => request.log(message),
-    waitUntil,
-    passThroughOnException() {},
-    props: {},
-  };
+  return new RequestContext(request, waitUntil);
 }
