@@ -3,50 +3,79 @@ import {
   MAX_CONTENT_LENGTH,
   ProtocolStatus,
   RecordType,
-  streamEncodedLength,
   writeEndRequest,
   writeHeader,
-  writeStream,
 } from '../protocol/index.js';
 
-/** Below this many payload bytes, records are packed into one buffer; above, payload is not copied. */
+/** Up to this many payload bytes, the output is packed into one record in one buffer. */
 const PACK_LIMIT = 16 * 1024;
 const END_REQUEST_LENGTH = HEADER_LENGTH + 8;
+const FINISH_LENGTH = HEADER_LENGTH + END_REQUEST_LENGTH;
+
+const SLAB_SIZE = 64 * 1024;
+let slab = new Uint8Array(SLAB_SIZE);
+let slabUsed = 0;
 
 /**
- * Encodes output for one request as the chunks of a single transport write: `bytes` as stream
- * records of `type`, then (when `finish`) the empty STDOUT record and END_REQUEST. Small output
- * is packed into one buffer; large payloads go out as views between small header buffers.
+ * A zeroed buffer of `size` bytes, carved from a shared slab: a fresh ArrayBuffer per response
+ * costs more than encoding the response. A slice is written once and never reused, so a slow
+ * transport may hold on to it; the slab is freed when its last slice is.
+ */
+function take(size: number): Uint8Array {
+  if (size > SLAB_SIZE / 8) return new Uint8Array(size);
+  if (slabUsed + size > SLAB_SIZE) {
+    slab = new Uint8Array(SLAB_SIZE);
+    slabUsed = 0;
+  }
+  const out = slab.subarray(slabUsed, slabUsed + size);
+  slabUsed += (size + 7) & ~7;
+  return out;
+}
+
+const utf8 = new TextEncoder();
+
+/**
+ * Encodes output for one request as the chunks of a single transport write: `text` (ASCII only:
+ * one byte per char) then `bytes`, as stream records of `type`, then (when `finish`) the empty
+ * STDOUT record and END_REQUEST. Small output is one record in one buffer; large payloads go
+ * out as views between small header buffers.
  */
 export function encodeOutput(
   type: number,
   requestId: number,
   bytes: readonly Uint8Array[],
   finish: { appStatus: number } | undefined,
+  text = '',
 ): Uint8Array[] {
-  let payload = 0;
+  let payload = text.length;
   for (const chunk of bytes) payload += chunk.length;
-  const tail = finish ? HEADER_LENGTH + END_REQUEST_LENGTH : 0;
+  const tail = finish ? FINISH_LENGTH : 0;
   if (payload <= PACK_LIMIT) {
-    let size = tail;
-    for (const chunk of bytes) size += streamEncodedLength(chunk.length, false);
-    const out = new Uint8Array(size);
+    const out = take((payload > 0 ? HEADER_LENGTH + payload : 0) + tail);
     let offset = 0;
-    for (const chunk of bytes) offset = writeStream(out, offset, type, requestId, chunk, false);
+    if (payload > 0) {
+      writeHeader(out, 0, type, requestId, payload);
+      offset = HEADER_LENGTH;
+      if (text.length > 0) offset += utf8.encodeInto(text, out.subarray(offset)).written;
+      for (const chunk of bytes) {
+        out.set(chunk, offset);
+        offset += chunk.length;
+      }
+    }
     if (finish) writeFinish(out, offset, requestId, finish.appStatus);
     return [out];
   }
   const out: Uint8Array[] = [];
-  for (const chunk of bytes) {
+  for (const chunk of text.length > 0 ? [utf8.encode(text), ...bytes] : bytes) {
     for (let start = 0; start < chunk.length; start += MAX_CONTENT_LENGTH) {
       const part = chunk.subarray(start, start + MAX_CONTENT_LENGTH);
-      const header = new Uint8Array(HEADER_LENGTH);
+      const header = take(HEADER_LENGTH);
       writeHeader(header, 0, type, requestId, part.length);
       out.push(header, part);
     }
   }
   if (finish) {
-    const end = new Uint8Array(tail);
+    const end = take(tail);
     writeFinish(end, 0, requestId, finish.appStatus);
     out.push(end);
   }

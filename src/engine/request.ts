@@ -98,8 +98,16 @@ export class FastCGIRequest {
 
   /** Writes the last STDOUT bytes, closes STDOUT and sends END_REQUEST, all in one write. */
   end(chunks: readonly Uint8Array[] = [], appStatus = 0): void {
+    this.endWith('', chunks, appStatus);
+  }
+
+  /**
+   * {@link end} with ASCII `text` (a response head, or a whole small response) before `chunks`:
+   * encoded straight into the output records, with no buffer of its own.
+   */
+  endWith(text: string, chunks: readonly Uint8Array[] = [], appStatus = 0): void {
     if (this.#done) return;
-    this.host.write(encodeOutput(RecordType.STDOUT, this.id, chunks, { appStatus }));
+    this.host.write(encodeOutput(RecordType.STDOUT, this.id, chunks, { appStatus }, text));
     this.#done = true;
     this.host.finish(this);
   }

@@ -61,12 +61,6 @@ export class BodyStreamError extends Error {
 }
 
 /**
- * Streams `response` to the request's STDOUT: reads the body only while the connection takes
- * more, stops and cancels the body when the request is aborted, and sends a small body that is
- * ready at once in a single write with the head and END_REQUEST. Rejects with BodyStreamError
- * (after ending the request) when the body fails mid-way.
- */
-/**
  * Sends a light response whose body is a string or bytes (or none) at once: no stream, one
  * write with an exact length. Returns false, having done nothing, for any other response.
  */
@@ -88,12 +82,15 @@ export function writePlainResponse(request: FastCGIRequest, response: Response, 
     keepDeclaredLength: plain.status === 304,
     authorizer: request.role === 'authorizer',
   });
-  if (asciiText && isAscii(head)) {
-    request.end([encoder.encode(sendBody ? head + body : head)]);
+  const payload = sendBody ? bytes : null;
+  if (!isAscii(head)) {
+    // A header value with chars above U+007F: the head goes out one byte per char (headBytes).
+    const rest = asciiText ? (sendBody ? encoder.encode(body) : null) : payload;
+    request.end(rest !== null ? [headBytes(head), rest] : [headBytes(head)]);
     return true;
   }
-  const payload = asciiText ? encoder.encode(body) : bytes;
-  request.end(payload !== null && sendBody ? [headBytes(head), payload] : [headBytes(head)]);
+  if (asciiText) request.endWith(sendBody ? head + body : head);
+  else request.endWith(head, payload !== null ? [payload] : []);
   return true;
 }
 
