@@ -53,6 +53,8 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   readonly #options: ConnectionOptions;
   readonly #reader = new RecordReader(this);
   readonly #requests = new Map<number, FastCGIRequest>();
+  /** The request the last record was for: records come in runs for one request. */
+  #current: FastCGIRequest | undefined;
   readonly #held = new Set<InputStream>();
   #waiters: Array<() => void> = [];
   #blocked = false;
@@ -68,8 +70,6 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   #watchTick: number | undefined;
   /** When the last request ended (ms since epoch); undefined while requests are in flight. */
   #idleSince: number | undefined = Date.now();
-  /** Requests whose PARAMS are not complete yet, with their BEGIN_REQUEST time. */
-  readonly #awaitingParams = new Map<number, number>();
 
   constructor(transport: Transport, options: ConnectionOptions) {
     this.#transport = transport;
@@ -156,7 +156,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   }
 
   streamData(type: number, requestId: number, data: Uint8Array): void {
-    const request = this.#requests.get(requestId);
+    const request = this.#request(requestId);
     if (request === undefined) return;
     if (type === RecordType.STDIN) request.stdin.push(data);
     else if (type === RecordType.PARAMS) request.pushParams(data);
@@ -164,14 +164,11 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   }
 
   streamEnd(type: number, requestId: number): void {
-    const request = this.#requests.get(requestId);
+    const request = this.#request(requestId);
     if (request === undefined) return;
     if (type === RecordType.STDIN) request.stdin.end();
     else if (type === RecordType.DATA) request.data?.end();
-    else if (type === RecordType.PARAMS && request.endParams()) {
-      this.#awaitingParams.delete(requestId);
-      this.#options.onRequest(request);
-    }
+    else if (type === RecordType.PARAMS && request.endParams()) this.#options.onRequest(request);
   }
 
   // FlowControl
@@ -204,7 +201,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   finish(request: FastCGIRequest): void {
     if (this.#requests.get(request.id) !== request) return;
     this.#requests.delete(request.id);
-    this.#awaitingParams.delete(request.id);
+    if (this.#current === request) this.#current = undefined;
     this.#options.slots.release();
     request.stdin.discard();
     request.data?.discard();
@@ -235,12 +232,18 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     const data = role === 'filter' ? new InputStream(this, limits.bodyHighWaterMark, Number.POSITIVE_INFINITY) : null;
     this.#admitOne = false;
     this.#served++;
-    this.#requests.set(
-      requestId,
-      new FastCGIRequest(requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this),
-    );
+    const request = new FastCGIRequest(requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this);
+    this.#requests.set(requestId, request);
+    this.#current = request;
     this.#idleSince = undefined;
-    if (limits.paramsTimeout > 0) this.#awaitingParams.set(requestId, Date.now());
+  }
+
+  #request(requestId: number): FastCGIRequest | undefined {
+    const current = this.#current;
+    if (current !== undefined && current.id === requestId) return current;
+    const request = this.#requests.get(requestId);
+    this.#current = request;
+    return request;
   }
 
   /** Starts the watchdog: one interval per connection, checking at half the shortest timeout. */
@@ -255,10 +258,12 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
 
   #inspect(now: number): void {
     const { idleTimeout, paramsTimeout } = this.#options.limits;
-    for (const [requestId, began] of this.#awaitingParams) {
-      if (now - began >= paramsTimeout) {
-        this.#violation(new FastCGIProtocolError(`PARAMS of request ${requestId} incomplete after ${paramsTimeout} ms`));
-        return;
+    if (paramsTimeout > 0) {
+      for (const request of this.#requests.values()) {
+        if (!request.started && now - request.beganAt >= paramsTimeout) {
+          this.#violation(new FastCGIProtocolError(`PARAMS of request ${request.id} incomplete after ${paramsTimeout} ms`));
+          return;
+        }
       }
     }
     if (this.#idleSince !== undefined && idleTimeout > 0 && now - this.#idleSince >= idleTimeout) this.#end();
@@ -319,7 +324,6 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     this.#closed = true;
     if (this.#watchTick !== undefined) unwatch(this.#watched, this.#watchTick);
     this.#watchTick = undefined;
-    this.#awaitingParams.clear();
     this.#wakeWriters();
     this.#options.onClose?.();
   }

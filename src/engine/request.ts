@@ -25,6 +25,8 @@ export class FastCGIRequest {
   #done = false;
   #started = false;
   #onAbort: Array<(reason: unknown) => void> | undefined;
+  /** When BEGIN_REQUEST came (ms since epoch): the params timeout counts from here. */
+  readonly beganAt = Date.now();
 
   constructor(
     readonly id: number,

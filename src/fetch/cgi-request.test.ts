@@ -49,6 +49,16 @@ describe('requestUrl', () => {
     expect(url([['HTTP_HOST', 'h'], ['REQUEST_URI', '//evil.com/x']])).toBe('http://h//evil.com/x');
   });
 
+  it('works the origin out again when the scheme, Host or port differs from the last request', () => {
+    expect(url([['HTTP_HOST', 'h'], ['SERVER_PORT', '8080'], ['REQUEST_URI', '/']])).toBe('http://h:8080/');
+    expect(url([['HTTP_HOST', 'h'], ['SERVER_PORT', '8080'], ['REQUEST_URI', '/']])).toBe('http://h:8080/');
+    expect(url([['HTTP_HOST', 'h'], ['SERVER_PORT', '8081'], ['REQUEST_URI', '/']])).toBe('http://h:8081/');
+    expect(url([['HTTP_HOST', 'h'], ['SERVER_PORT', '8081'], ['HTTPS', 'on'], ['REQUEST_URI', '/']])).toBe('https://h:8081/');
+    expect(url([['HTTP_HOST', 'g'], ['SERVER_PORT', '8081'], ['HTTPS', 'on'], ['REQUEST_URI', '/']])).toBe('https://g:8081/');
+    expect(() => url([['HTTP_HOST', 'g/x'], ['SERVER_PORT', '8081'], ['REQUEST_URI', '/']])).toThrow(BadRequestError);
+    expect(() => url([['HTTP_HOST', 'g/x'], ['SERVER_PORT', '8081'], ['REQUEST_URI', '/']])).toThrow(BadRequestError);
+  });
+
   it('rejects an invalid Host with a BadRequestError', () => {
     for (const host of ['a/b', 'a b', 'x@evil', 'h?x', '']) {
       if (host === '') continue;

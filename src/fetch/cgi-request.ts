@@ -47,11 +47,8 @@ const PLAIN_TARGET = /^\/(?:[A-Za-z0-9\-._~!$&()*+,;=:@/?]|%[0-9A-F]{2})*$/;
 /** "." and ".." segments (also as %2E) are resolved by the parser. */
 const DOT_SEGMENT = /(?:^|\/)(?:\.|%2E){1,2}(?:\/|\?|$)/i;
 
-/**
- * True when `scheme://host + target` is already what the URL parser would make of it, so the
- * parse can be skipped. Conservative: anything unusual goes through the parser.
- */
-export function alreadyNormal(host: string, target: string, https: boolean): boolean {
+/** True when the URL parser would leave `host` (with its port) exactly as it is. */
+function hostIsNormal(host: string, https: boolean): boolean {
   const colon = host.lastIndexOf(':');
   const name = colon < 0 ? host : host.slice(0, colon);
   if (colon >= 0) {
@@ -59,8 +56,19 @@ export function alreadyNormal(host: string, target: string, https: boolean): boo
     if (!/^[1-9]\d{0,4}$/.test(port) || Number(port) > 65535 || port === (https ? '443' : '80')) return false;
   }
   if (name.startsWith('xn--') || name.includes('.xn--')) return false;
-  if (!PLAIN_NAME.test(name) && !DOTTED_QUAD.test(name)) return false;
+  return PLAIN_NAME.test(name) || DOTTED_QUAD.test(name);
+}
+
+function targetIsNormal(target: string): boolean {
   return PLAIN_TARGET.test(target) && !DOT_SEGMENT.test(target);
+}
+
+/**
+ * True when `scheme://host + target` is already what the URL parser would make of it, so the
+ * parse can be skipped. Conservative: anything unusual goes through the parser.
+ */
+export function alreadyNormal(host: string, target: string, https: boolean): boolean {
+  return hostIsNormal(host, https) && targetIsNormal(target);
 }
 
 /** reg-name, IPv4 or [IPv6], with an optional port: nothing that could move the path. */
@@ -87,13 +95,28 @@ export function isHttps(get: ParamLookup): boolean {
   return https === 'on' || https === '1';
 }
 
-/** The public URL the browser asked for, rebuilt from CGI params. Throws BadRequestError. */
-export function requestUrl(get: ParamLookup): string {
-  const https = isHttps(get);
-  let host = paramText(get, 'HTTP_HOST');
-  if (host === undefined || host === '') {
+/** The scheme and host part of request URLs, worked out for one (https, HTTP_HOST, SERVER_PORT). */
+interface Origin {
+  readonly https: boolean;
+  readonly hostParam: string;
+  readonly port: string | undefined;
+  /** `scheme://host[:port]` */
+  readonly prefix: string;
+  /** The URL parser would leave the host as it is. */
+  readonly normal: boolean;
+}
+
+/** A web server sends the same Host with nearly every request: its checks are done once. */
+let lastOrigin: Origin | undefined;
+
+function originOf(get: ParamLookup, https: boolean): Pick<Origin, 'prefix' | 'normal'> {
+  const hostParam = paramText(get, 'HTTP_HOST') ?? '';
+  const port = paramText(get, 'SERVER_PORT');
+  const last = lastOrigin;
+  if (last !== undefined && last.https === https && last.hostParam === hostParam && last.port === port) return last;
+  let host = hostParam;
+  if (host === '') {
     const name = paramText(get, 'SERVER_NAME') || paramText(get, 'SERVER_ADDR') || 'localhost';
-    const port = paramText(get, 'SERVER_PORT');
     const bracketed = name.includes(':') && !name.startsWith('[') ? `[${name}]` : name;
     host = port && port !== (https ? '443' : '80') ? `${bracketed}:${port}` : bracketed;
   }
@@ -101,9 +124,23 @@ export function requestUrl(get: ParamLookup): string {
   if (!/:\d+$/.test(host)) {
     // Debian's nginx fastcgi_params send HTTP_HOST as $host, which drops the port: the port the
     // web server was reached on is the one the browser used.
-    const port = paramText(get, 'SERVER_PORT');
     if (port && /^\d+$/.test(port) && port !== (https ? '443' : '80')) host = `${host}:${port}`;
   }
+  const origin: Origin = {
+    https,
+    hostParam,
+    port,
+    prefix: `${https ? 'https' : 'http'}://${host}`,
+    normal: hostIsNormal(host, https),
+  };
+  if (hostParam !== '') lastOrigin = origin;
+  return origin;
+}
+
+/** The public URL the browser asked for, rebuilt from CGI params. Throws BadRequestError. */
+export function requestUrl(get: ParamLookup): string {
+  const https = isHttps(get);
+  const origin = originOf(get, https);
 
   let target: string;
   const requestUri = get.get('REQUEST_URI');
@@ -125,9 +162,9 @@ export function requestUrl(get: ParamLookup): string {
     if (query !== undefined && query.length > 0) target += `?${uriFromBytes(query)}`;
   }
   // Concatenate rather than resolve: a target starting with "//" must stay a path.
-  const url = `${https ? 'https' : 'http'}://${host}${target}`;
+  const url = origin.prefix + target;
   // The common case is already what the URL parser would return: skip the parser.
-  if (alreadyNormal(host, target, https)) return url;
+  if (origin.normal && targetIsNormal(target)) return url;
   try {
     return new URL(url).href;
   } catch {

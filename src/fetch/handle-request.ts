@@ -27,6 +27,7 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** The method as `new Request()` would make it, or a BadRequestError where it would throw. */
 function requestMethod(bytes: Uint8Array | undefined): string {
   if (bytes === undefined || bytes.length === 0) return 'GET';
+  if (bytes.length === 3 && bytes[0] === 0x47 && bytes[1] === 0x45 && bytes[2] === 0x54) return 'GET';
   const method = latin1(bytes);
   if (!TOKEN.test(method)) throw new BadRequestError(`invalid method ${JSON.stringify(method)}`);
   const upper = method.toUpperCase();
