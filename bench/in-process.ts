@@ -4,12 +4,16 @@
  * included). 32 requests in flight on one connection; the figure includes the client side's
  * record decoding (small).
  */
-import { createApplication } from '../src/server/application.js';
 import { MemoryTransport } from './lib/memory-transport.js';
 import { ResponseCollector, cgiParams, encodeRequest } from './lib/record-client.js';
 import { fmt } from './lib/stats.js';
 import { app } from './apps/hono-app.js';
 import type { FetchHandler } from '../src/types.js';
+
+// The built package, as the socket targets run it (without tsx's per-function name helpers); the
+// path is computed so that type-checking does not need dist/.
+const applicationModule = new URL('../dist/src/server/application.js', import.meta.url).href;
+const { createApplication } = (await import(applicationModule)) as typeof import('../src/server/application.js');
 
 const IN_FLIGHT = 32;
 
