@@ -18,6 +18,7 @@ import type { FastCGIRole } from '../types.js';
 import { InputStream, type FlowControl } from './input-stream.js';
 import { RequestSlots, type EngineLimits } from './limits.js';
 import { FastCGIRequest, type RequestHost } from './request.js';
+import { RequestTable } from './request-table.js';
 import { unwatch, watch, type Watched } from './watchdog.js';
 import type { Transport } from './transport.js';
 
@@ -52,7 +53,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   readonly #transport: Transport;
   readonly #options: ConnectionOptions;
   readonly #reader = new RecordReader(this);
-  readonly #requests = new Map<number, FastCGIRequest>();
+  readonly #requests = new RequestTable<FastCGIRequest>();
   /** The request the last record was for: records come in runs for one request. */
   #current: FastCGIRequest | undefined;
   readonly #held = new Set<InputStream>();
@@ -134,7 +135,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
 
   /** Forced: abort every active request (sending END_REQUEST), then close. */
   abortAll(reason: unknown): void {
-    for (const request of [...this.#requests.values()]) request.abort(reason, true);
+    for (const request of this.#requests.values()) request.abort(reason, true);
     this.#end();
   }
 
@@ -212,7 +213,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   // internals
 
   #begin(requestId: number, content: Uint8Array): void {
-    if (this.#requests.has(requestId)) {
+    if (this.#requests.get(requestId) !== undefined) {
       this.#violation(new FastCGIProtocolError(`BEGIN_REQUEST for request ${requestId}, which is still active`));
       return;
     }
@@ -317,7 +318,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   #abortRemaining(reason: () => DOMException): void {
     if (this.#requests.size === 0) return;
     const error = reason();
-    for (const request of [...this.#requests.values()]) request.abort(error, false);
+    for (const request of this.#requests.values()) request.abort(error, false);
   }
 
   #close(): void {

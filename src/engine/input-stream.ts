@@ -28,7 +28,7 @@ const enum State {
 export class InputStream {
   #state = State.Open;
   #controller: ReadableByteStreamController | undefined;
-  #early: Uint8Array[] = [];
+  #early: Uint8Array[] | undefined;
   #earlyBytes = 0;
   #received = 0;
   #failure: unknown;
@@ -62,8 +62,8 @@ export class InputStream {
         type: 'bytes',
         start: (controller: ReadableByteStreamController) => {
           this.#controller = controller;
-          for (const chunk of this.#early) controller.enqueue(new Uint8Array(chunk));
-          this.#early = [];
+          if (this.#early !== undefined) for (const chunk of this.#early) controller.enqueue(new Uint8Array(chunk));
+          this.#early = undefined;
           this.#earlyBytes = 0;
           if (this.#state === State.Ended) controller.close();
           else if (this.#state === State.Failed) controller.error(this.#failure);
@@ -89,7 +89,7 @@ export class InputStream {
     }
     const controller = this.#controller;
     if (controller === undefined) {
-      this.#early.push(chunk);
+      (this.#early ??= []).push(chunk);
       this.#earlyBytes += chunk.length;
       if (this.#earlyBytes >= this.highWaterMark) this.flow.hold(this);
       return;
@@ -110,7 +110,7 @@ export class InputStream {
     if (this.#state !== State.Open) return;
     this.#state = State.Failed;
     this.#failure = reason;
-    this.#early = [];
+    this.#early = undefined;
     this.#controller?.error(reason);
     this.flow.release(this);
   }
@@ -128,7 +128,7 @@ export class InputStream {
         // Already cancelled by its reader.
       }
     }
-    this.#early = [];
+    this.#early = undefined;
     this.#earlyBytes = 0;
     this.flow.release(this);
   }

@@ -33,9 +33,19 @@ function take(size: number): Uint8Array {
 }
 
 const utf8 = new TextEncoder();
+const NO_TEXT: readonly string[] = [];
+
+/** Writes ASCII `text` at `offset`; returns the offset after it. */
+function writeAscii(out: Uint8Array, offset: number, text: string): number {
+  const length = text.length;
+  // A short string is copied by hand: encodeInto would need a view (an allocation) to write into.
+  if (length > 64) return offset + utf8.encodeInto(text, out.subarray(offset)).written;
+  for (let i = 0; i < length; i++) out[offset + i] = text.charCodeAt(i);
+  return offset + length;
+}
 
 /**
- * Encodes output for one request as the chunks of a single transport write: `text` (ASCII only:
+ * Encodes output for one request as the chunks of a single transport write: `texts` (ASCII only:
  * one byte per char) then `bytes`, as stream records of `type`, then (when `finish`) the empty
  * STDOUT record and END_REQUEST. Small output is one record in one buffer; large payloads go
  * out as views between small header buffers.
@@ -45,9 +55,10 @@ export function encodeOutput(
   requestId: number,
   bytes: readonly Uint8Array[],
   finish: { appStatus: number } | undefined,
-  text = '',
+  texts: readonly string[] = NO_TEXT,
 ): Uint8Array[] {
-  let payload = text.length;
+  let payload = 0;
+  for (const text of texts) payload += text.length;
   for (const chunk of bytes) payload += chunk.length;
   const tail = finish ? FINISH_LENGTH : 0;
   if (payload <= PACK_LIMIT) {
@@ -56,7 +67,7 @@ export function encodeOutput(
     if (payload > 0) {
       writeHeader(out, 0, type, requestId, payload);
       offset = HEADER_LENGTH;
-      if (text.length > 0) offset += utf8.encodeInto(text, out.subarray(offset)).written;
+      for (const text of texts) offset = writeAscii(out, offset, text);
       for (const chunk of bytes) {
         out.set(chunk, offset);
         offset += chunk.length;
@@ -66,7 +77,7 @@ export function encodeOutput(
     return [out];
   }
   const out: Uint8Array[] = [];
-  for (const chunk of text.length > 0 ? [utf8.encode(text), ...bytes] : bytes) {
+  for (const chunk of texts.length > 0 ? [utf8.encode(texts.join('')), ...bytes] : bytes) {
     for (let start = 0; start < chunk.length; start += MAX_CONTENT_LENGTH) {
       const part = chunk.subarray(start, start + MAX_CONTENT_LENGTH);
       const header = take(HEADER_LENGTH);

@@ -11,6 +11,8 @@ export interface RequestHost {
 }
 
 const utf8 = new TextEncoder();
+const NO_TEXT: readonly string[] = [];
+const NO_BYTES: readonly Uint8Array[] = [];
 
 /**
  * One FastCGI request as the engine sees it: its params, its input streams, and the output
@@ -99,17 +101,17 @@ export class FastCGIRequest {
   }
 
   /** Writes the last STDOUT bytes, closes STDOUT and sends END_REQUEST, all in one write. */
-  end(chunks: readonly Uint8Array[] = [], appStatus = 0): void {
-    this.endWith('', chunks, appStatus);
+  end(chunks: readonly Uint8Array[] = NO_BYTES, appStatus = 0): void {
+    this.endWith(NO_TEXT, chunks, appStatus);
   }
 
   /**
-   * {@link end} with ASCII `text` (a response head, or a whole small response) before `chunks`:
-   * encoded straight into the output records, with no buffer of its own.
+   * {@link end} with ASCII `texts` (a response head, or a whole small response) before `chunks`:
+   * encoded straight into the output records, with no buffer of their own.
    */
-  endWith(text: string, chunks: readonly Uint8Array[] = [], appStatus = 0): void {
+  endWith(texts: readonly string[], chunks: readonly Uint8Array[] = NO_BYTES, appStatus = 0): void {
     if (this.#done) return;
-    this.host.write(encodeOutput(RecordType.STDOUT, this.id, chunks, { appStatus }, text));
+    this.host.write(encodeOutput(RecordType.STDOUT, this.id, chunks, { appStatus }, texts));
     this.#done = true;
     this.host.finish(this);
   }

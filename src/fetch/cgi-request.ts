@@ -9,21 +9,24 @@ export class BadRequestError extends Error {
 const HEX = '0123456789ABCDEF';
 
 /**
- * A raw URI (REQUEST_URI bytes) as a string the URL parser keeps byte-exact: ASCII is kept
- * as is (existing %-escapes included), every other byte becomes its own %XX.
+ * A raw URI (REQUEST_URI, as ISO-8859-1 text: one char per byte) as a string the URL parser
+ * keeps byte-exact: ASCII is kept as is (existing %-escapes included), every other byte becomes
+ * its own %XX.
  */
-export function uriFromBytes(bytes: Uint8Array): string {
-  let ascii = true;
-  for (const b of bytes) {
-    if (b >= 0x80 || b <= 0x20 || b === 0x23) {
-      ascii = false;
+export function uriFromText(raw: string): string {
+  let plain = true;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    if (c >= 0x80 || c <= 0x20 || c === 0x23) {
+      plain = false;
       break;
     }
   }
-  if (ascii) return latin1(bytes);
+  if (plain) return raw;
   let out = '';
-  for (const b of bytes) {
-    out += b > 0x20 && b < 0x80 && b !== 0x23 ? String.fromCharCode(b) : `%${HEX[b >> 4]}${HEX[b & 15]}`;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw.charCodeAt(i);
+    out += c > 0x20 && c < 0x80 && c !== 0x23 ? raw[i] : `%${HEX[c >> 4]}${HEX[c & 15]}`;
   }
   return out;
 }
@@ -75,7 +78,7 @@ export function alreadyNormal(host: string, target: string, https: boolean): boo
 const VALID_HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9\-._~!$&'()*+,;=%]+)(?::\d{1,5})?$/;
 
 /** Param lookup, first value wins: bytes with `get`, ISO-8859-1 text with `text`. */
-export type ParamLookup = Pick<ParamList, 'get' | 'text'>;
+export type ParamLookup = Pick<ParamList, 'get' | 'text' | 'equals'>;
 
 /** A lookup over decoded pairs (the engine's requests already carry a ParamList). */
 export function paramLookup(params: ParamList | Iterable<DecodedPair>): ParamLookup {
@@ -88,6 +91,8 @@ export function paramText(get: ParamLookup, name: string): string | undefined {
 
 /** https when REQUEST_SCHEME says so, or HTTPS is on/1 (Apache and nginx both set one of them). */
 export function isHttps(get: ParamLookup): boolean {
+  if (get.equals('REQUEST_SCHEME', 'http')) return false;
+  if (get.equals('REQUEST_SCHEME', 'https')) return true;
   const scheme = paramText(get, 'REQUEST_SCHEME')?.toLowerCase();
   if (scheme === 'https') return true;
   if (scheme === 'http') return false;
@@ -110,10 +115,17 @@ interface Origin {
 let lastOrigin: Origin | undefined;
 
 function originOf(get: ParamLookup, https: boolean): Pick<Origin, 'prefix' | 'normal'> {
+  const last = lastOrigin;
+  if (
+    last !== undefined &&
+    last.https === https &&
+    get.equals('HTTP_HOST', last.hostParam) &&
+    (last.port === undefined ? get.text('SERVER_PORT') === undefined : get.equals('SERVER_PORT', last.port))
+  ) {
+    return last;
+  }
   const hostParam = paramText(get, 'HTTP_HOST') ?? '';
   const port = paramText(get, 'SERVER_PORT');
-  const last = lastOrigin;
-  if (last !== undefined && last.https === https && last.hostParam === hostParam && last.port === port) return last;
   let host = hostParam;
   if (host === '') {
     const name = paramText(get, 'SERVER_NAME') || paramText(get, 'SERVER_ADDR') || 'localhost';
@@ -143,9 +155,9 @@ export function requestUrl(get: ParamLookup): string {
   const origin = originOf(get, https);
 
   let target: string;
-  const requestUri = get.get('REQUEST_URI');
+  const requestUri = get.text('REQUEST_URI');
   if (requestUri !== undefined && requestUri.length > 0) {
-    target = uriFromBytes(requestUri);
+    target = uriFromText(requestUri);
     if (target === '*') target = '/';
     else if (!target.startsWith('/')) {
       // absolute-form (a proxy request): keep its path only; the Host decides the origin.
@@ -156,10 +168,10 @@ export function requestUrl(get: ParamLookup): string {
   } else {
     const script = get.get('SCRIPT_NAME') ?? new Uint8Array(0);
     const pathInfo = get.get('PATH_INFO') ?? new Uint8Array(0);
-    const query = get.get('QUERY_STRING');
+    const query = get.text('QUERY_STRING');
     target = escapePath(script) + escapePath(pathInfo);
     if (!target.startsWith('/')) target = `/${target}`;
-    if (query !== undefined && query.length > 0) target += `?${uriFromBytes(query)}`;
+    if (query !== undefined && query.length > 0) target += `?${uriFromText(query)}`;
   }
   // Concatenate rather than resolve: a target starting with "//" must stay a path.
   const url = origin.prefix + target;

@@ -1,11 +1,10 @@
 import { BodyTooLargeError } from '../engine/input-stream.js';
 import type { FastCGIRequest } from '../engine/request.js';
-import { latin1 } from '../protocol/index.js';
 import type { ErrorHandler, FetchHandler } from '../types.js';
 import { BadRequestError, paramText, requestHeaders, requestUrl, type ParamLookup } from './cgi-request.js';
 import { createContext } from './context.js';
 import { fastGlobalsInstalled } from './fast-globals.js';
-import { LightRequest, realRequest } from './light-request.js';
+import { LightRequest, realRequest, type LightRequestSource } from './light-request.js';
 import { BodyStreamError, writePlainResponse, writeResponse } from './response-writer.js';
 
 export interface RequestHandlerOptions {
@@ -25,10 +24,10 @@ const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** The method as `new Request()` would make it, or a BadRequestError where it would throw. */
-function requestMethod(bytes: Uint8Array | undefined): string {
-  if (bytes === undefined || bytes.length === 0) return 'GET';
-  if (bytes.length === 3 && bytes[0] === 0x47 && bytes[1] === 0x45 && bytes[2] === 0x54) return 'GET';
-  const method = latin1(bytes);
+function requestMethod(params: ParamLookup): string {
+  if (params.equals('REQUEST_METHOD', 'GET')) return 'GET';
+  const method = params.text('REQUEST_METHOD');
+  if (method === undefined || method === '') return 'GET';
   if (!TOKEN.test(method)) throw new BadRequestError(`invalid method ${JSON.stringify(method)}`);
   const upper = method.toUpperCase();
   if (FORBIDDEN_METHODS.has(upper)) throw new BadRequestError(`forbidden method ${method}`);
@@ -43,31 +42,54 @@ function tooLarge(error: unknown): boolean {
   return error instanceof BodyTooLargeError || (error instanceof Error && error.cause instanceof BodyTooLargeError);
 }
 
+/** What a light Request reads from the FastCGI request: the rest is made when first asked for. */
+class FastCGIRequestSource implements LightRequestSource {
+  #body: ReadableStream<Uint8Array> | null | undefined;
+
+  constructor(
+    readonly method: string,
+    readonly url: string,
+    private readonly fcgi: FastCGIRequest,
+    private readonly hasBody: boolean,
+  ) {}
+
+  headers(): Headers {
+    return requestHeaders(this.fcgi.params);
+  }
+
+  body(): ReadableStream<Uint8Array> | null {
+    return (this.#body ??= this.hasBody ? this.fcgi.stdin.open() : null);
+  }
+
+  signal(): AbortSignal {
+    return this.fcgi.signal;
+  }
+
+  /** Cancels the body stream if it was opened. */
+  cancelBody(): void {
+    this.#body?.cancel().catch(() => {});
+  }
+}
+
 /**
  * Builds the `Request` for a FastCGI request: a light one where the globals know it, else the
  * platform's at once. Throws BadRequestError for what cannot be a Request, BodyTooLargeError
  * when CONTENT_LENGTH is over the limit.
  */
 function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number): Request {
-  const method = requestMethod(get.get('REQUEST_METHOD'));
+  const method = requestMethod(get);
   const url = requestUrl(get);
   const contentLength = paramText(get, 'CONTENT_LENGTH');
   if (Number(contentLength || 0) > maxBodySize) throw new BodyTooLargeError(maxBodySize);
   const hasBody = fcgi.role !== 'authorizer' && !NO_BODY_METHODS.has(method) && contentLength !== '0';
   if (!hasBody) fcgi.stdin.discard();
-  let body: ReadableStream<Uint8Array> | null | undefined;
-  const light = new LightRequest({
-    method,
-    url,
-    headers: () => requestHeaders(fcgi.params),
-    body: () => (body ??= hasBody ? fcgi.stdin.open() : null),
-    signal: () => fcgi.signal,
-  });
+  const source = new FastCGIRequestSource(method, url, fcgi, hasBody);
+  const light = new LightRequest(source);
   if (fastGlobalsInstalled()) return light as unknown as Request;
   try {
     return realRequest(light);
   } catch (error) {
-    body?.cancel().catch(() => {});
+    source.cancelBody();
     throw new BadRequestError(`cannot build a Request: ${(error as Error).message}`, { cause: error });
   }
 }

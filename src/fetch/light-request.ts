@@ -44,7 +44,7 @@ export function realRequest(request: LightRequest): Request {
       duplex: 'half',
     } as RequestInit);
     // The engine's signal, made only if read; handing one to the constructor costs more than the Request.
-    Object.defineProperty(real, 'signal', { get: source.signal, configurable: true, enumerable: true });
+    Object.defineProperty(real, 'signal', { get: () => source.signal(), configurable: true, enumerable: true });
     state.real = real;
   }
   return state.real;

@@ -60,6 +60,21 @@ export class BodyStreamError extends Error {
   override readonly name = 'BodyStreamError';
 }
 
+/** Heads of responses with no headers of their own, up to Content-Length: a handful, made once. */
+const bareHeads = new Map<number, string>();
+
+/** The head of `new Response(body, { status })` without its Content-Length line and blank line. */
+function bareHead(status: number, defaultContentType: string | undefined): string {
+  const key = defaultContentType === undefined ? -status : status;
+  let head = bareHeads.get(key);
+  if (head === undefined) {
+    head = headText({ status, statusText: '', headers: undefined, defaultContentType }).slice(0, -2);
+    // Only the default type is ever passed, so this stays as small as the set of statuses used.
+    if (bareHeads.size < 256) bareHeads.set(key, head);
+  }
+  return head;
+}
+
 /**
  * Sends a light response whose body is a string or bytes (or none) at once: no stream, one
  * write with an exact length. Returns false, having done nothing, for any other response.
@@ -70,27 +85,36 @@ export function writePlainResponse(request: FastCGIRequest, response: Response, 
   const noBody = hasNoBody(plain.status);
   const sendBody = !noBody && !isHead;
   const body = plain.body;
-  // An ASCII string body is as long in bytes as in chars, and is encoded together with the head.
+  // An ASCII string body is as long in bytes as in chars, and is written together with the head.
   const asciiText = typeof body === 'string' && isAscii(body);
   const bytes = typeof body === 'string' ? (asciiText ? null : encoder.encode(body)) : body;
+  const contentLength = noBody ? undefined : asciiText ? body.length : (bytes?.length ?? 0);
+  const payload = sendBody ? bytes : null;
+  const chunks = payload !== null ? [payload] : [];
+  if (plain.headers === undefined && plain.statusText === '' && request.role !== 'authorizer') {
+    // `new Response(text)`, as routers' text helpers make it: the head is a cached string.
+    const prefix = bareHead(plain.status, plain.defaultContentType);
+    const texts = contentLength === undefined ? [prefix, '\r\n'] : [prefix, 'content-length: ', String(contentLength), '\r\n\r\n'];
+    if (asciiText && sendBody) texts.push(body);
+    request.endWith(texts, chunks);
+    return true;
+  }
   const head = headText({
     status: plain.status,
     statusText: plain.statusText,
     headers: plain.headers,
     defaultContentType: plain.defaultContentType,
-    contentLength: noBody ? undefined : asciiText ? body.length : (bytes?.length ?? 0),
+    contentLength,
     keepDeclaredLength: plain.status === 304,
     authorizer: request.role === 'authorizer',
   });
-  const payload = sendBody ? bytes : null;
   if (!isAscii(head)) {
     // A header value with chars above U+007F: the head goes out one byte per char (headBytes).
     const rest = asciiText ? (sendBody ? encoder.encode(body) : null) : payload;
     request.end(rest !== null ? [headBytes(head), rest] : [headBytes(head)]);
     return true;
   }
-  if (asciiText) request.endWith(sendBody ? head + body : head);
-  else request.endWith(head, payload !== null ? [payload] : []);
+  request.endWith(asciiText && sendBody ? [head, body] : [head], chunks);
   return true;
 }
 

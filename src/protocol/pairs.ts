@@ -54,7 +54,8 @@ export function encodePairs(pairs: Iterable<Pair>): Uint8Array {
  * Complete pairs found inside one piece are views into it; only a straddling pair is copied.
  */
 export class PairDecoder {
-  #pending: Uint8Array[] = [];
+  /** The pieces of a pair that straddles pieces (rare: made only then). */
+  #pending: Uint8Array[] | undefined;
   #pendingBytes = 0;
   #total = 0;
 
@@ -69,18 +70,18 @@ export class PairDecoder {
     }
     const out = into;
     let buffer = piece;
-    if (this.#pendingBytes > 0) {
+    if (this.#pending !== undefined) {
       this.#pending.push(piece);
       this.#pendingBytes += piece.length;
       const needed = neededBytes(this.#pending);
       if (needed === undefined || this.#pendingBytes < needed) return out;
       buffer = concatBytes(this.#pending, this.#pendingBytes);
-      this.#pending = [];
+      this.#pending = undefined;
       this.#pendingBytes = 0;
     }
-    // Inline and allocation-free: this runs ~20 times per request.
-    let source = -1;
+    // Only checks where whole pairs end: the list keeps them encoded and reads them on demand.
     let offset = 0;
+    let count = 0;
     const length = buffer.length;
     while (offset < length) {
       let at = offset;
@@ -99,16 +100,15 @@ export class PairDecoder {
         valueLength = ((valueLength & 0x7f) << 24) | (buffer[at + 1]! << 16) | (buffer[at + 2]! << 8) | buffer[at + 3]!;
         at += 4;
       }
-      const valueStart = at + nameLength;
-      const end = valueStart + valueLength;
+      const end = at + nameLength + valueLength;
       if (end > length) break;
-      if (source < 0) source = out.addPiece(buffer);
-      out.add(source, at, valueStart, end);
       offset = end;
+      count++;
     }
+    if (count > 0) out.addRun(buffer, 0, offset, count);
     if (offset < buffer.length) {
       const rest = buffer.subarray(offset);
-      this.#pending.push(rest);
+      this.#pending = [rest];
       this.#pendingBytes = rest.length;
     }
     return out;

@@ -1,5 +1,5 @@
-import { latin1, latin1Bytes } from './bytes.js';
-import type { DecodedPair } from './pairs.js';
+import { latin1 } from './bytes.js';
+import { encodePairs, type DecodedPair } from './pairs.js';
 
 const NAME_CACHE_SIZE = 512;
 const nameCache: Array<string | undefined> = new Array(NAME_CACHE_SIZE);
@@ -13,90 +13,148 @@ function internName(bytes: Uint8Array, start: number, end: number): string {
   for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 16777619);
   const slot = (hash >>> 0) % NAME_CACHE_SIZE;
   const cached = nameCache[slot];
-  if (cached !== undefined && sameName(bytes, start, end, cached)) return cached;
+  if (cached !== undefined && sameText(bytes, start, end, cached)) return cached;
   const name = latin1(bytes, start, end);
   if (name.length <= 64) nameCache[slot] = name;
   return name;
 }
 
-function sameName(bytes: Uint8Array, start: number, end: number, name: string): boolean {
-  if (end - start !== name.length) return false;
-  for (let i = 0; i < name.length; i++) if (bytes[start + i] !== name.charCodeAt(i)) return false;
+/** bytes[start, end) holds `text`, one byte per char. */
+function sameText(bytes: Uint8Array, start: number, end: number, text: string): boolean {
+  if (end - start !== text.length) return false;
+  for (let i = 0; i < text.length; i++) if (bytes[start + i] !== text.charCodeAt(i)) return false;
   return true;
 }
 
+/** A run of whole encoded pairs inside one piece of bytes. */
+interface Run {
+  readonly bytes: Uint8Array;
+  readonly start: number;
+  readonly end: number;
+}
+
 /**
- * Decoded name-value pairs kept as offsets into the bytes they arrived in: a name or value
- * becomes a string, or a view, only when someone asks for it. A web server sends ~20 params
- * per request and an app reads a handful; lookups compare bytes, so most names are never
- * decoded at all.
+ * Name-value pairs left encoded, as the web server sent them: a lookup walks the encoded pairs
+ * and compares bytes, so nothing is allocated per pair, and a name or value becomes a string or
+ * a view only when asked for. A web server sends ~20 params per request and an app reads a
+ * handful; they usually arrive as one run of bytes.
  */
 export class ParamList implements Iterable<DecodedPair> {
-  /** The pieces of bytes the pairs point into (usually one). */
-  readonly #pieces: Uint8Array[] = [];
-  /** Per pair: piece index, name start, value start (= name end), value end. */
-  readonly #offsets: number[] = [];
+  #first: Run | undefined;
+  #more: Run[] | undefined;
+  #length = 0;
+  /** Where the last successful #find found its value. */
+  #valueBytes: Uint8Array | undefined;
+  #valueStart = 0;
+  #valueEnd = 0;
 
   /** A list of the given pairs (tests and callers that already hold decoded pairs). */
   static of(pairs: Iterable<DecodedPair>): ParamList {
     const list = new ParamList();
-    for (const [name, value] of pairs) {
-      const bytes = new Uint8Array(name.length + value.length);
-      bytes.set(latin1Bytes(name), 0);
-      bytes.set(value, name.length);
-      list.add(list.addPiece(bytes), 0, name.length, bytes.length);
-    }
+    const all = [...pairs];
+    const bytes = encodePairs(all);
+    list.addRun(bytes, 0, bytes.length, all.length);
     return list;
   }
 
   get length(): number {
-    return this.#offsets.length >> 2;
+    return this.#length;
   }
 
-  /** Registers bytes that pairs will point into; returns the index to give `add`. */
-  addPiece(bytes: Uint8Array): number {
-    this.#pieces.push(bytes);
-    return this.#pieces.length - 1;
-  }
-
-  /** Appends the pair whose name is piece[nameStart, valueStart) and value piece[valueStart, end). */
-  add(piece: number, nameStart: number, valueStart: number, end: number): void {
-    this.#offsets.push(piece, nameStart, valueStart, end);
+  /** Appends `count` whole, well-formed encoded pairs found at bytes[start, end). */
+  addRun(bytes: Uint8Array, start: number, end: number, count: number): void {
+    const run = { bytes, start, end };
+    if (this.#first === undefined) this.#first = run;
+    else (this.#more ??= []).push(run);
+    this.#length += count;
   }
 
   /** The bytes of the first param called `name`. */
   get(name: string): Uint8Array | undefined {
-    const at = this.#find(name);
-    if (at < 0) return undefined;
-    const offsets = this.#offsets;
-    return this.#pieces[offsets[at]!]!.subarray(offsets[at + 2], offsets[at + 3]);
+    return this.#find(name) ? this.#valueBytes!.subarray(this.#valueStart, this.#valueEnd) : undefined;
   }
 
   /** The first param called `name` as ISO-8859-1 text (one char per byte). */
   text(name: string): string | undefined {
-    const at = this.#find(name);
-    if (at < 0) return undefined;
-    const offsets = this.#offsets;
-    return latin1(this.#pieces[offsets[at]!]!, offsets[at + 2], offsets[at + 3]);
+    return this.#find(name) ? latin1(this.#valueBytes!, this.#valueStart, this.#valueEnd) : undefined;
+  }
+
+  /** True when the first param called `name` is `text` (one byte per char); no string is made. */
+  equals(name: string, text: string): boolean {
+    return this.#find(name) && sameText(this.#valueBytes!, this.#valueStart, this.#valueEnd, text);
   }
 
   *[Symbol.iterator](): Iterator<DecodedPair> {
-    const offsets = this.#offsets;
-    for (let at = 0; at < offsets.length; at += 4) {
-      const piece = this.#pieces[offsets[at]!]!;
-      const valueStart = offsets[at + 2]!;
-      yield [internName(piece, offsets[at + 1]!, valueStart), piece.subarray(valueStart, offsets[at + 3])];
+    for (const run of this.#runs()) {
+      const { bytes, end } = run;
+      let at = run.start;
+      while (at < end) {
+        const [nameLength, valueLength, nameStart] = readPairHead(bytes, at);
+        const valueStart = nameStart + nameLength;
+        at = valueStart + valueLength;
+        yield [internName(bytes, nameStart, valueStart), bytes.subarray(valueStart, at)];
+      }
     }
   }
 
-  /** The offset (into #offsets) of the first pair called `name`, or -1. */
-  #find(name: string): number {
-    const offsets = this.#offsets;
-    const length = name.length;
-    for (let at = 0; at < offsets.length; at += 4) {
-      const start = offsets[at + 1]!;
-      if (offsets[at + 2]! - start === length && sameName(this.#pieces[offsets[at]!]!, start, start + length, name)) return at;
-    }
-    return -1;
+  #runs(): Run[] {
+    if (this.#first === undefined) return [];
+    return this.#more === undefined ? [this.#first] : [this.#first, ...this.#more];
   }
+
+  /** Finds the first pair called `name`, leaving its value's place in #value*. */
+  #find(name: string): boolean {
+    const first = this.#first;
+    if (first === undefined) return false;
+    if (this.#findIn(first, name)) return true;
+    if (this.#more !== undefined) for (const run of this.#more) if (this.#findIn(run, name)) return true;
+    return false;
+  }
+
+  #findIn(run: Run, name: string): boolean {
+    const { bytes, end } = run;
+    const wanted = name.length;
+    let at = run.start;
+    while (at < end) {
+      // Inline rather than readPairHead: this loop runs for every lookup.
+      let nameLength = bytes[at]!;
+      if (nameLength < 128) at += 1;
+      else {
+        nameLength = ((nameLength & 0x7f) << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+        at += 4;
+      }
+      let valueLength = bytes[at]!;
+      if (valueLength < 128) at += 1;
+      else {
+        valueLength = ((valueLength & 0x7f) << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+        at += 4;
+      }
+      const valueStart = at + nameLength;
+      if (nameLength === wanted && sameText(bytes, at, valueStart, name)) {
+        this.#valueBytes = bytes;
+        this.#valueStart = valueStart;
+        this.#valueEnd = valueStart + valueLength;
+        return true;
+      }
+      at = valueStart + valueLength;
+    }
+    return false;
+  }
+}
+
+/** The two lengths of the well-formed pair at `at`, and where its name starts. */
+function readPairHead(bytes: Uint8Array, at: number): [nameLength: number, valueLength: number, nameStart: number] {
+  let nameLength = bytes[at]!;
+  if (nameLength < 128) at += 1;
+  else {
+    nameLength = ((nameLength & 0x7f) << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+    at += 4;
+  }
+  let valueLength = bytes[at]!;
+  if (valueLength < 128) at += 1;
+  else {
+    valueLength = ((valueLength & 0x7f) << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
+    at += 4;
+  }
+  return [nameLength, valueLength, at];
 }
