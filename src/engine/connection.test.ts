@@ -9,6 +9,7 @@ import {
   encodeValues,
   latin1,
 } from '../protocol/index.js';
+import { BodyTimeoutError } from './input-stream.js';
 import { RequestSlots } from './limits.js';
 import { collectRequests, createWire, requestRecords } from './test-support/wire.js';
 
@@ -352,6 +353,36 @@ describe('Connection', () => {
       requests[0]!.end();
       vi.advanceTimersByTime(1500);
       expect(busy.ended).toBe(true);
+    });
+
+    it('fails a body that stops arriving, but not the connection or its other requests', async () => {
+      vi.useFakeTimers();
+      const { requests, onRequest } = collectRequests();
+      const wire = createWire({ onRequest, limits: { bodyTimeout: 1000 } });
+      wire.send(encodeBeginRequest(1, 1, true), encodeParams(1, PARAMS), encodeStream(RecordType.STDIN, 1, new Uint8Array([1, 2])));
+      const reader = requests[0]!.stdin.open().getReader();
+      expect([...(await reader.read()).value!]).toEqual([1, 2]);
+      const next = reader.read().catch((error: unknown) => error);
+      wire.send(requestRecords(2, PARAMS, 'xy', { keepConn: true }));
+      vi.advanceTimersByTime(2000);
+      expect(await next).toBeInstanceOf(BodyTimeoutError);
+      expect(requests[1]!.stdin.ended).toBe(true);
+      expect(wire.destroyed).toBe(false);
+      expect(wire.ended).toBe(false);
+    });
+
+    it('does not time out a body the connection stopped reading', async () => {
+      vi.useFakeTimers();
+      const { requests, onRequest } = collectRequests();
+      // A timeout no other test uses: the shared watchdog interval of another tick length was
+      // made under another test's fake timers.
+      const wire = createWire({ onRequest, limits: { bodyTimeout: 1300, bodyHighWaterMark: 4 } });
+      wire.send(encodeBeginRequest(1, 1, true), encodeParams(1, PARAMS), encodeStream(RecordType.STDIN, 1, new Uint8Array(8)));
+      expect(wire.paused).toBe(true);
+      vi.advanceTimersByTime(5000);
+      const reader = requests[0]!.stdin.open().getReader();
+      expect((await reader.read()).value?.length).toBe(8);
+      expect(wire.paused).toBe(false);
     });
 
     it('closes a connection whose PARAMS never finish', () => {

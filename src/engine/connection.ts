@@ -15,7 +15,7 @@ import {
   type RecordHandler,
 } from '../protocol/index.js';
 import type { FastCGIRole } from '../types.js';
-import { InputStream, type FlowControl } from './input-stream.js';
+import { BodyTimeoutError, InputStream, type FlowControl } from './input-stream.js';
 import { RequestSlots, type EngineLimits } from './limits.js';
 import { FastCGIRequest, type RequestHost } from './request.js';
 import { RequestTable } from './request-table.js';
@@ -60,6 +60,8 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   #waiters: Array<() => void> = [];
   #blocked = false;
   #paused = false;
+  /** When reading last resumed: input that was not read cannot be late (ms since epoch). */
+  #readingSince = Date.now();
   /** No new requests: close once the last one ends. */
   #draining = false;
   /** While draining, the one request a fresh connection was opened for is still admitted. */
@@ -102,6 +104,8 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
 
   /** The transport took everything: writers may go on. */
   drained(): void {
+    // A body could not be late while the peer was not taking our output.
+    if (this.#blocked) this.#readingSince = Date.now();
     this.#blocked = false;
     this.#wakeWriters();
     this.#updateFlow();
@@ -250,20 +254,26 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   /** Starts the watchdog: one interval per connection, checking at half the shortest timeout. */
   /** Joins the shared watchdog, ticking at half the shortest timeout. */
   #watch(): void {
-    const { idleTimeout, paramsTimeout } = this.#options.limits;
-    const timeouts = [idleTimeout, paramsTimeout].filter((t) => t > 0);
+    const { idleTimeout, paramsTimeout, bodyTimeout } = this.#options.limits;
+    const timeouts = [idleTimeout, paramsTimeout, bodyTimeout].filter((t) => t > 0);
     if (timeouts.length === 0) return;
     this.#watchTick = Math.max(10, Math.min(...timeouts) / 2);
     watch(this.#watched, this.#watchTick);
   }
 
   #inspect(now: number): void {
-    const { idleTimeout, paramsTimeout } = this.#options.limits;
-    if (paramsTimeout > 0) {
-      for (const request of this.#requests.values()) {
-        if (!request.started && now - request.beganAt >= paramsTimeout) {
+    const { idleTimeout, paramsTimeout, bodyTimeout } = this.#options.limits;
+    for (const request of this.#requests.values()) {
+      if (!request.started) {
+        if (paramsTimeout > 0 && now - request.beganAt >= paramsTimeout) {
           this.#violation(new FastCGIProtocolError(`PARAMS of request ${request.id} incomplete after ${paramsTimeout} ms`));
           return;
+        }
+      } else if (bodyTimeout > 0 && !this.#paused && !this.#blocked && now - this.#readingSince >= bodyTimeout) {
+        // Only while reading and writing freely: a body we stopped reading is not late.
+        const since = now - bodyTimeout;
+        for (const stream of [request.stdin, request.data]) {
+          if (stream?.waitingSince(since)) stream.fail(new BodyTimeoutError(bodyTimeout));
         }
       }
     }
@@ -345,6 +355,9 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     if (pause === this.#paused) return;
     this.#paused = pause;
     if (pause) this.#transport.pause();
-    else this.#transport.resume();
+    else {
+      this.#readingSince = Date.now();
+      this.#transport.resume();
+    }
   }
 }

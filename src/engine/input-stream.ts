@@ -7,6 +7,15 @@ export class BodyTooLargeError extends Error {
   }
 }
 
+/** The request body stopped arriving (see `bodyTimeout`); answered with 408. */
+export class BodyTimeoutError extends Error {
+  override readonly name = 'BodyTimeoutError';
+  readonly status = 408;
+  constructor(readonly timeout: number) {
+    super(`no request body received for ${timeout} ms`);
+  }
+}
+
 /** Lets an input stream stop and restart the reading of its connection. */
 export interface FlowControl {
   hold(stream: InputStream): void;
@@ -33,6 +42,8 @@ export class InputStream {
   #received = 0;
   #failure: unknown;
   #opened = false;
+  /** When input last came, or the stream was made (ms since epoch). */
+  #lastInput = Date.now();
 
   constructor(
     private readonly flow: FlowControl,
@@ -47,6 +58,11 @@ export class InputStream {
 
   get ended(): boolean {
     return this.#state === State.Ended;
+  }
+
+  /** Still expecting input, and none came since `since` (ms since epoch). */
+  waitingSince(since: number): boolean {
+    return this.#state === State.Open && this.#lastInput <= since;
   }
 
   /**
@@ -81,6 +97,7 @@ export class InputStream {
 
   push(chunk: Uint8Array): void {
     this.#received += chunk.length;
+    this.#lastInput = Date.now();
     if (this.#state !== State.Open) return;
     if (this.#received > this.limit) {
       // Failed (not merely discarding): a reader that opens the stream later still gets the error.

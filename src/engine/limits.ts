@@ -12,6 +12,11 @@ export interface EngineLimits {
   idleTimeout: number;
   /** A request whose PARAMS stream is not complete this many ms after BEGIN_REQUEST closes its connection (0: never). */
   paramsTimeout: number;
+  /**
+   * A started request whose body stops arriving for this many ms, while the connection is
+   * reading, fails its body with `BodyTimeoutError` (a 408); the connection goes on (0: never).
+   */
+  bodyTimeout: number;
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -22,6 +27,8 @@ export const DEFAULT_LIMITS: EngineLimits = {
   // Longer than nginx's upstream keepalive_timeout (60 s), so nginx closes idle connections first.
   idleTimeout: 120_000,
   paramsTimeout: 30_000,
+  // As nginx's client_body_timeout: a stalled upload cannot hold a request slot for ever.
+  bodyTimeout: 60_000,
 };
 
 /** FCGI_MAX_REQS: concurrent requests counted over every connection of an application. */

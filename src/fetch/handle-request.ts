@@ -1,4 +1,4 @@
-import { BodyTooLargeError } from '../engine/input-stream.js';
+import { BodyTimeoutError, BodyTooLargeError } from '../engine/input-stream.js';
 import type { FastCGIRequest } from '../engine/request.js';
 import type { ErrorHandler, FetchHandler } from '../types.js';
 import { BadRequestError, paramText, requestHeaders, requestUrl, type ParamLookup } from './cgi-request.js';
@@ -38,8 +38,9 @@ function plain(status: number, text: string): Response {
   return new Response(text, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 }
 
-function tooLarge(error: unknown): boolean {
-  return error instanceof BodyTooLargeError || (error instanceof Error && error.cause instanceof BodyTooLargeError);
+/** `error` is, or wraps (as a platform body read does), an error of class `type`. */
+function isOrWraps(error: unknown, type: abstract new (...args: never[]) => Error): boolean {
+  return error instanceof type || (error instanceof Error && error.cause instanceof type);
 }
 
 /** What a light Request reads from the FastCGI request: the rest is made when first asked for. */
@@ -168,7 +169,11 @@ async function errorResponse(
     fcgi.log(`fastcgi-fetch: 400 Bad Request: ${error.message}`);
     return plain(400, 'Bad Request\n');
   }
-  if (tooLarge(error)) return plain(413, 'Content Too Large\n');
+  if (isOrWraps(error, BodyTooLargeError)) return plain(413, 'Content Too Large\n');
+  if (isOrWraps(error, BodyTimeoutError)) {
+    fcgi.log(`fastcgi-fetch: 408 Request Timeout: ${(error as Error).message}`);
+    return plain(408, 'Request Timeout\n');
+  }
   const custom = await report(error, request, fcgi, options);
   return custom ?? plain(500, 'Internal Server Error\n');
 }

@@ -23,6 +23,8 @@ export interface ApplicationOptions {
   idleTimeout?: number;
   /** Closes a connection whose request has not sent all its params this many ms after it began; 0 never. Default 30 s. */
   paramsTimeout?: number;
+  /** Fails a request body that stops arriving for this many ms (the handler's read rejects; a 408); 0 never. Default 60 s. */
+  bodyTimeout?: number;
   /** Turns a failure into a response; also told of protocol errors (with no request). */
   onError?: ErrorHandler;
   /** The application's own log (unhandled errors, closed connections); default: stderr. */
@@ -60,6 +62,7 @@ export function createApplication(app: App, options: ApplicationOptions = {}): A
     bodyHighWaterMark: options.bodyHighWaterMark ?? DEFAULT_LIMITS.bodyHighWaterMark,
     idleTimeout: options.idleTimeout ?? DEFAULT_LIMITS.idleTimeout,
     paramsTimeout: options.paramsTimeout ?? DEFAULT_LIMITS.paramsTimeout,
+    bodyTimeout: options.bodyTimeout ?? DEFAULT_LIMITS.bodyTimeout,
   };
   const slots = new RequestSlots(options.maxRequests ?? 1024);
   const work = new WorkTracker();

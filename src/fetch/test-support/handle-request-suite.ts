@@ -326,6 +326,24 @@ describe(`handleRequest (${mode})`, () => {
     expect((await done()).status).toBe('413 Content Too Large');
   });
 
+  it('answers 408 when the request body stops arriving for bodyTimeout, and the connection serves on', async () => {
+    const { wire, done, logs } = setup(async (request) => new Response(await request.text()), {
+      wire: { limits: { bodyTimeout: 100 } },
+    });
+    wire.send(
+      encodeBeginRequest(1, 1, true),
+      encodeParams(1, POST(10)),
+      encodeStream(RecordType.STDIN, 1, new TextEncoder().encode('half')),
+    );
+    const stalled = await done(1);
+    expect(stalled.status).toBe('408 Request Timeout');
+    expect(stalled.stderr).toMatch(/no request body received for 100 ms/);
+    expect(logs).toEqual([]);
+    expect(wire.destroyed || wire.ended).toBe(false);
+    wire.send(requestRecords(2, POST(2), 'ok'));
+    expect((await done(2)).body).toBe('ok');
+  });
+
   it('answers 400 for an invalid Host without calling the handler', async () => {
     const handler = vi.fn(() => new Response('x'));
     const { wire, done } = setup(handler);
