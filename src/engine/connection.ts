@@ -56,8 +56,9 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   readonly #requests = new RequestTable<FastCGIRequest>();
   /** The request the last record was for: records come in runs for one request. */
   #current: FastCGIRequest | undefined;
-  readonly #held = new Set<InputStream>();
-  #waiters: Array<() => void> = [];
+  /** Input streams over their high-water mark (made when the first one is). */
+  #held: Set<InputStream> | undefined;
+  #waiters: Array<() => void> | undefined;
   #blocked = false;
   #paused = false;
   /** When reading last resumed: input that was not read cannot be late (ms since epoch). */
@@ -69,7 +70,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   #served = 0;
   #closed = false;
   /** The shared watchdog checks idleness and stalled PARAMS: no timer per request or connection. */
-  readonly #watched: Watched = { inspect: (now) => this.#inspect(now) };
+  readonly #watched: Watched = { inspect: (now) => this.#inspect(now), slot: -1 };
   #watchTick: number | undefined;
   /** When the last request ended (ms since epoch); undefined while requests are in flight. */
   #idleSince: number | undefined = Date.now();
@@ -179,12 +180,12 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   // FlowControl
 
   hold(stream: InputStream): void {
-    this.#held.add(stream);
+    (this.#held ??= new Set()).add(stream);
     this.#updateFlow();
   }
 
   release(stream: InputStream): void {
-    if (this.#held.delete(stream)) this.#updateFlow();
+    if (this.#held?.delete(stream)) this.#updateFlow();
   }
 
   // RequestHost
@@ -200,7 +201,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
 
   writable(): Promise<void> {
     if (!this.#blocked || this.#closed) return Promise.resolve();
-    return new Promise((resolve) => this.#waiters.push(resolve));
+    return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
   }
 
   finish(request: FastCGIRequest): void {
@@ -341,7 +342,8 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
 
   #wakeWriters(): void {
     const waiters = this.#waiters;
-    this.#waiters = [];
+    if (waiters === undefined) return;
+    this.#waiters = undefined;
     for (const wake of waiters) wake();
   }
 
@@ -351,7 +353,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
    * otherwise deadlock, so then bodies buffer on, up to `maxBodySize`.
    */
   #updateFlow(): void {
-    const pause = this.#held.size > 0 && !this.#blocked && !this.#closed;
+    const pause = (this.#held?.size ?? 0) > 0 && !this.#blocked && !this.#closed;
     if (pause === this.#paused) return;
     this.#paused = pause;
     if (pause) this.#transport.pause();

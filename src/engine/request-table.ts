@@ -5,7 +5,8 @@
  */
 export class RequestTable<T> {
   static readonly SLOTS = 64;
-  readonly #slots: Array<T | undefined> = new Array<T | undefined>(RequestTable.SLOTS).fill(undefined);
+  /** Grows to the highest small id used: one or two entries with most web servers. */
+  readonly #slots: Array<T | undefined> = [];
   #overflow: Map<number, T> | undefined;
   #size = 0;
 
@@ -14,13 +15,18 @@ export class RequestTable<T> {
   }
 
   get(id: number): T | undefined {
-    return id < RequestTable.SLOTS ? this.#slots[id] : this.#overflow?.get(id);
+    if (id >= RequestTable.SLOTS) return this.#overflow?.get(id);
+    const slots = this.#slots;
+    return id < slots.length ? slots[id] : undefined;
   }
 
   set(id: number, value: T): void {
     if (this.get(id) === undefined) this.#size++;
-    if (id < RequestTable.SLOTS) this.#slots[id] = value;
-    else (this.#overflow ??= new Map()).set(id, value);
+    if (id < RequestTable.SLOTS) {
+      const slots = this.#slots;
+      while (slots.length < id) slots.push(undefined);
+      slots[id] = value;
+    } else (this.#overflow ??= new Map()).set(id, value);
   }
 
   delete(id: number): void {

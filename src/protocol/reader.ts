@@ -24,7 +24,8 @@ const enum State {
  */
 export class RecordReader {
   #state = State.Header;
-  readonly #header = new Uint8Array(HEADER_LENGTH);
+  /** A header that straddles chunks is gathered here (made only then). */
+  #header: Uint8Array | undefined;
   #headerFilled = 0;
   #type = 0;
   #requestId = 0;
@@ -55,12 +56,13 @@ export class RecordReader {
             offset += HEADER_LENGTH;
           } else {
             const take = Math.min(HEADER_LENGTH - this.#headerFilled, length - offset);
-            this.#header.set(chunk.subarray(offset, offset + take), this.#headerFilled);
+            const header = (this.#header ??= new Uint8Array(HEADER_LENGTH));
+            header.set(chunk.subarray(offset, offset + take), this.#headerFilled);
             this.#headerFilled += take;
             offset += take;
             if (this.#headerFilled < HEADER_LENGTH) return;
             this.#headerFilled = 0;
-            this.#startRecord(this.#header, 0);
+            this.#startRecord(header, 0);
           }
           break;
         }
