@@ -7,6 +7,7 @@ import { runCgi } from '../cgi/run-cgi.js';
 import { createApplication, type ApplicationOptions } from './application.js';
 import { resolveTarget, type ListenTarget } from './listen-target.js';
 import { attachSocket } from './socket-connection.js';
+import { SlotList, type Slotted } from '../engine/slot-list.js';
 import { clearStaleSocket } from './unix-socket.js';
 
 /** Options for {@link serve}. Listen options are exclusive: `fd`, else `path`, else `port`. */
@@ -61,6 +62,12 @@ export interface FastCGIServer {
   readonly totalConnections: number;
 }
 
+/** An accepted socket and the engine connection over it. */
+interface OpenConnection extends Slotted {
+  readonly socket: Socket;
+  readonly connection: Connection;
+}
+
 function isOptionsObject(value: unknown): value is ServeOptionsWithFetch {
   if (typeof value !== 'object' || value === null) return false;
   const proto = Object.getPrototypeOf(value);
@@ -100,7 +107,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
   const allowed = options.webServerAddrs ??
     (process.env.FCGI_WEB_SERVER_ADDRS ?? '').split(',').map((a) => a.trim()).filter(Boolean);
   const allowList = allowed.length > 0 ? new Set(allowed.map(normalizeAddress)) : undefined;
-  const connections = new Map<Socket, Connection>();
+  const connections = new SlotList<OpenConnection>();
   let totalConnections = 0;
 
   const server: Server = createServer({ noDelay: true }, (socket) => {
@@ -109,10 +116,10 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
       socket.destroy();
       return;
     }
-    const connection = attachSocket(socket, application);
-    connections.set(socket, connection);
+    const open: OpenConnection = { socket, connection: attachSocket(socket, application), slot: -1 };
+    connections.add(open);
     totalConnections++;
-    socket.once('close', () => connections.delete(socket));
+    socket.once('close', () => connections.remove(open));
   });
   server.maxConnections = application.limits.maxConnections;
 
@@ -160,11 +167,11 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
       closing ??= (async () => {
         await listening.catch(() => {});
         const stopped = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
-        for (const connection of connections.values()) connection.drain();
+        for (const { connection } of connections.snapshot()) connection.drain();
         const timer = setTimeout(() => {
           const reason = new DOMException('The server is shutting down', 'AbortError');
-          for (const connection of connections.values()) connection.abortAll(reason);
-          for (const socket of connections.keys()) socket.destroy();
+          for (const { connection } of connections.snapshot()) connection.abortAll(reason);
+          for (const { socket } of connections.snapshot()) socket.destroy();
         }, timeout);
         await stopped;
         clearTimeout(timer);
