@@ -94,11 +94,12 @@ export async function runCgi(app: App, options: CgiOptions = {}): Promise<void> 
   const length = declared !== undefined && /^\d+$/.test(declared) ? Number(declared) : undefined;
   const controls: { flow: FlowControl } = { flow: { hold() {}, release() {} } };
   const flow: FlowControl = { hold: (s) => controls.flow.hold(s), release: (s) => controls.flow.release(s) };
-  const body = new InputStream(flow, DEFAULT_LIMITS.bodyHighWaterMark, maxBodySize);
+  const now = Date.now();
+  const body = new InputStream(flow, DEFAULT_LIMITS.bodyHighWaterMark, maxBodySize, now);
   const stopBody = pipeBody(stdin, body, length, controls);
 
   const host = new CgiOutputHost(stdout, stderr);
-  const request = new FastCGIRequest(1, 'responder', false, body, null, DEFAULT_LIMITS.maxParamsBytes, host);
+  const request = new FastCGIRequest(now, 1, 'responder', false, body, null, DEFAULT_LIMITS.maxParamsBytes, host);
   request.pushParams(encodePairs(paramsFromEnvironment(env)));
   request.endParams();
 

@@ -234,11 +234,12 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
       return;
     }
     const { limits } = this.#options;
-    const stdin = new InputStream(this, limits.bodyHighWaterMark, limits.maxBodySize);
-    const data = role === 'filter' ? new InputStream(this, limits.bodyHighWaterMark, Number.POSITIVE_INFINITY) : null;
+    const now = Date.now();
+    const stdin = new InputStream(this, limits.bodyHighWaterMark, limits.maxBodySize, now);
+    const data = role === 'filter' ? new InputStream(this, limits.bodyHighWaterMark, Number.POSITIVE_INFINITY, now) : null;
     this.#admitOne = false;
     this.#served++;
-    const request = new FastCGIRequest(requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this);
+    const request = new FastCGIRequest(now, requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this);
     this.#requests.set(requestId, request);
     this.#current = request;
     this.#idleSince = undefined;

@@ -43,13 +43,17 @@ export class InputStream {
   #failure: unknown;
   #opened = false;
   /** When input last came, or the stream was made (ms since epoch). */
-  #lastInput = Date.now();
+  #lastInput: number;
 
   constructor(
     private readonly flow: FlowControl,
     private readonly highWaterMark: number,
     private readonly limit: number,
-  ) {}
+    /** When the stream was made (ms since epoch): the request's start, read once for both. */
+    createdAt: number,
+  ) {
+    this.#lastInput = createdAt;
+  }
 
   /** Bytes received so far, counting discarded ones. */
   get received(): number {

@@ -27,10 +27,10 @@ export class FastCGIRequest {
   #done = false;
   #started = false;
   #onAbort: Array<(reason: unknown) => void> | undefined;
-  /** When BEGIN_REQUEST came (ms since epoch): the params timeout counts from here. */
-  readonly beganAt = Date.now();
 
   constructor(
+    /** When BEGIN_REQUEST came (ms since epoch): the params timeout counts from here. */
+    readonly beganAt: number,
     readonly id: number,
     readonly role: FastCGIRole,
     readonly keepConn: boolean,
