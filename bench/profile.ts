@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { compileApps } from './lib/compile-apps.js';
 import { startNginx } from './lib/nginx.js';
 import { fmt } from './lib/stats.js';
 import { wrk } from './lib/wrk.js';
@@ -81,6 +82,7 @@ export async function profileHello(work: string, seconds: number): Promise<strin
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
+  compileApps();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fastcgi-fetch-profile-'));
   try {
     process.stdout.write(`${await profileHello(work, Number(process.env.BENCH_SECONDS ?? 10))}\n`);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { REPO_DIR } from '../targets/target.js';
 import { phpFpmBinary } from '../targets/php.js';
+import { compileApps } from './compile-apps.js';
 import { hasCommand, run } from './processes.js';
 
 const NPM_PACKAGES = ['@hono/node-server', 'node-fastcgi', 'hono'];
@@ -38,6 +39,7 @@ export async function ensureDependencies(log: (line: string) => void): Promise<v
   // fastcgi-fetch is measured as users run it: the built dist/, not TypeScript through a loader.
   log('building dist/ (npm run build)');
   await run('npm', ['run', 'build'], { cwd: REPO_DIR });
+  compileApps();
 }
 
 /** Versions of what was measured, for RESULTS.md. */

@@ -47,7 +47,7 @@ export async function startOnSocket(
   return { socket, process, stop: (graceMs) => process.stop(graceMs) };
 }
 
-/** A Node target: `node [flags] --import tsx bench/apps/<file>.ts <socket>`. */
+/** A Node target: `node [flags] bench/.apps/<file>.js <socket>` (see compile-apps.ts). */
 export function nodeTarget(name: string, protocol: Target['protocol'], file: string): Target {
   return {
     name,
@@ -55,7 +55,7 @@ export function nodeTarget(name: string, protocol: Target['protocol'], file: str
     start(dir, options) {
       const slug = name.replace(/[^a-z0-9-]+/gi, '-').replace(/^-|-$/g, '');
       const socket = path.join(dir, `${slug}.sock`);
-      const args = [...(options?.nodeFlags ?? []), '--import', 'tsx', path.join(BENCH_DIR, 'apps', file), socket];
+      const args = [...(options?.nodeFlags ?? []), path.join(BENCH_DIR, '.apps', file.replace(/\.ts$/, '.js')), socket];
       return startOnSocket(name, socket, process.execPath, args, path.join(dir, `${slug}.log`), {
         ...process.env,
         NODE_ENV: 'production',
