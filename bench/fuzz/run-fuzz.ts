@@ -94,7 +94,14 @@ export async function runStream(seed: number, settleMs: number, started = { coun
   }
   connection.closed();
   started.count += requests.length;
-  const settled = await Promise.race([engine.settled().then(() => true), sleep(settleMs, false)]);
+  // The bound's timer is cancelled once the stream settles: left pending, every stream of the
+  // last `settleMs` would still be held when the heap is measured.
+  const bound = new AbortController();
+  const settled = await Promise.race([
+    engine.settled().then(() => true),
+    sleep(settleMs, false, { signal: bound.signal }).catch(() => false),
+  ]);
+  bound.abort();
   if (!settled) return describe(`handlers still running ${settleMs} ms after the connection closed: ${[...running.values()].join('; ')}`);
   const open = requests.filter((request) => !request.done);
   if (open.length > 0) return describe(`${open.length} request(s) never ended: ids ${open.map((r) => r.id).join(', ')}`);
