@@ -89,10 +89,12 @@ export class ParamList implements Iterable<DecodedPair> {
       const { bytes, end } = run;
       let at = run.start;
       while (at < end) {
-        const [nameLength, valueLength, nameStart] = readPairHead(bytes, at);
-        const valueStart = nameStart + nameLength;
+        const nameLength = lengthAt(bytes, at);
+        const valueLength = lengthAt(bytes, afterLength);
+        const valueStart = afterLength + nameLength;
+        const name = internName(bytes, afterLength, valueStart);
         at = valueStart + valueLength;
-        yield [internName(bytes, nameStart, valueStart), bytes.subarray(valueStart, at)];
+        yield [name, bytes.subarray(valueStart, at)];
       }
     }
   }
@@ -116,21 +118,10 @@ export class ParamList implements Iterable<DecodedPair> {
     const wanted = name.length;
     let at = run.start;
     while (at < end) {
-      // Inline rather than readPairHead: this loop runs for every lookup.
-      let nameLength = bytes[at]!;
-      if (nameLength < 128) at += 1;
-      else {
-        nameLength = ((nameLength & 0x7f) << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
-        at += 4;
-      }
-      let valueLength = bytes[at]!;
-      if (valueLength < 128) at += 1;
-      else {
-        valueLength = ((valueLength & 0x7f) << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
-        at += 4;
-      }
-      const valueStart = at + nameLength;
-      if (nameLength === wanted && sameText(bytes, at, valueStart, name)) {
+      const nameLength = lengthAt(bytes, at);
+      const valueLength = lengthAt(bytes, afterLength);
+      const valueStart = afterLength + nameLength;
+      if (nameLength === wanted && sameText(bytes, afterLength, valueStart, name)) {
         this.#valueBytes = bytes;
         this.#valueStart = valueStart;
         this.#valueEnd = valueStart + valueLength;
@@ -142,19 +133,16 @@ export class ParamList implements Iterable<DecodedPair> {
   }
 }
 
-/** The two lengths of the well-formed pair at `at`, and where its name starts. */
-function readPairHead(bytes: Uint8Array, at: number): [nameLength: number, valueLength: number, nameStart: number] {
-  let nameLength = bytes[at]!;
-  if (nameLength < 128) at += 1;
-  else {
-    nameLength = ((nameLength & 0x7f) << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
-    at += 4;
+/** Where the length last read by {@link lengthAt} ends: a second result without an allocation. */
+let afterLength = 0;
+
+/** The name or value length encoded at `at` in a well-formed pair; sets `afterLength`. */
+function lengthAt(bytes: Uint8Array, at: number): number {
+  const first = bytes[at]!;
+  if (first < 128) {
+    afterLength = at + 1;
+    return first;
   }
-  let valueLength = bytes[at]!;
-  if (valueLength < 128) at += 1;
-  else {
-    valueLength = ((valueLength & 0x7f) << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
-    at += 4;
-  }
-  return [nameLength, valueLength, at];
+  afterLength = at + 4;
+  return ((first & 0x7f) << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
 }
