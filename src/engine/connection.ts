@@ -69,7 +69,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   #admitOne = false;
   #served = 0;
   #closed = false;
-  /** The shared watchdog checks idleness and stalled PARAMS: no timer per request or connection. */
+  /** The shared watchdog checks idleness, stalled PARAMS and stalled bodies: no timer per request or connection. */
   readonly #watched: Watched = { inspect: (now) => this.#inspect(now), slot: -1 };
   #watchTick: number | undefined;
   /** When the last request ended (ms since epoch); undefined while requests are in flight. */
@@ -253,7 +253,6 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     return request;
   }
 
-  /** Starts the watchdog: one interval per connection, checking at half the shortest timeout. */
   /** Joins the shared watchdog, ticking at half the shortest timeout. */
   #watch(): void {
     const { idleTimeout, paramsTimeout, bodyTimeout } = this.#options.limits;
