@@ -62,6 +62,7 @@ export class BodyStreamError extends Error {
 
 /** Heads of responses with no headers of their own, up to Content-Length: a handful, made once. */
 const bareHeads = new Map<number, string>();
+const NO_CHUNKS: readonly Uint8Array[] = [];
 
 /** The head of `new Response(body, { status })` without its Content-Length line and blank line. */
 function bareHead(status: number, defaultContentType: string | undefined): string {
@@ -90,7 +91,7 @@ export function writePlainResponse(request: FastCGIRequest, response: Response, 
   const bytes = typeof body === 'string' ? (asciiText ? null : encoder.encode(body)) : body;
   const contentLength = noBody ? undefined : asciiText ? body.length : (bytes?.length ?? 0);
   const payload = sendBody ? bytes : null;
-  const chunks = payload !== null ? [payload] : [];
+  const chunks = payload !== null ? [payload] : NO_CHUNKS;
   if (plain.headers === undefined && plain.statusText === '' && request.role !== 'authorizer') {
     // `new Response(text)`, as routers' text helpers make it: the head is a cached string.
     const prefix = bareHead(plain.status, plain.defaultContentType);

@@ -4,6 +4,7 @@ import {
   concatBytes as concat,
   FastCGIProtocolError,
   PairDecoder,
+  ParamList,
   RecordReader,
   RecordType,
   decodeBeginRequest,
@@ -192,6 +193,28 @@ describe('name-value pairs', () => {
         const out = rechunk(encodePairs(pairs), cuts).flatMap((c) => [...decoder.push(c)]);
         decoder.end();
         expect(plain(out)).toEqual(plain(pairs));
+      }),
+    );
+  });
+
+  it('finds the first value of any name in a list fed in any chunks, without decoding the others', () => {
+    const names = fc.constantFrom('HTTP_HOST', 'HTTPS', 'A', 'REQUEST_URI', 'X'.repeat(130), '');
+    const pairs = fc.array(fc.tuple(names, fc.uint8Array({ maxLength: 200 })), { maxLength: 12 });
+    fc.assert(
+      fc.property(pairs, fc.array(fc.nat(), { maxLength: 20 }), (list, cuts) => {
+        const decoder = new PairDecoder();
+        const params = new ParamList();
+        for (const chunk of rechunk(encodePairs(list), cuts)) decoder.push(chunk, params);
+        decoder.end();
+        expect(params.length).toBe(list.length);
+        expect(plain([...params])).toEqual(plain(list));
+        for (const name of ['HTTP_HOST', 'HTTPS', 'A', 'REQUEST_URI', 'X'.repeat(130), '', 'MISSING']) {
+          const first = list.find(([n]) => n === name)?.[1];
+          expect(params.get(name) && [...params.get(name)!]).toEqual(first && [...first]);
+          expect(params.text(name)).toBe(first && latin1(first));
+          if (first !== undefined) expect(params.equals(name, latin1(first))).toBe(true);
+          expect(params.equals(name, '\u0000never')).toBe(false);
+        }
       }),
     );
   });
