@@ -1,5 +1,6 @@
 import { concatBytes, latin1Bytes } from './bytes.js';
 import { FastCGIProtocolError } from './errors.js';
+import { pairLengthEnd, readPairLength } from './pair-length.js';
 import { ParamList } from './param-list.js';
 
 /** A name-value pair. Names are ASCII in practice; values are bytes (a string is sent as UTF-8). */
@@ -84,23 +85,11 @@ export class PairDecoder {
     let count = 0;
     const length = buffer.length;
     while (offset < length) {
-      let at = offset;
-      let nameLength = buffer[at]!;
-      if (nameLength < 128) at += 1;
-      else {
-        if (at + 4 > length) break;
-        nameLength = ((nameLength & 0x7f) << 24) | (buffer[at + 1]! << 16) | (buffer[at + 2]! << 8) | buffer[at + 3]!;
-        at += 4;
-      }
-      if (at >= length) break;
-      let valueLength = buffer[at]!;
-      if (valueLength < 128) at += 1;
-      else {
-        if (at + 4 > length) break;
-        valueLength = ((valueLength & 0x7f) << 24) | (buffer[at + 1]! << 16) | (buffer[at + 2]! << 8) | buffer[at + 3]!;
-        at += 4;
-      }
-      const end = at + nameLength + valueLength;
+      const nameLength = readPairLength(buffer, offset, length);
+      if (nameLength < 0) break;
+      const valueLength = readPairLength(buffer, pairLengthEnd, length);
+      if (valueLength < 0) break;
+      const end = pairLengthEnd + nameLength + valueLength;
       if (end > length) break;
       offset = end;
       count++;
@@ -130,15 +119,6 @@ export function decodePairs(body: Uint8Array): DecodedPair[] {
   return [...pairs];
 }
 
-function readLength(buffer: Uint8Array, offset: number): [length: number, next: number] | undefined {
-  if (offset >= buffer.length) return undefined;
-  const b0 = buffer[offset]!;
-  if (b0 < 128) return [b0, offset + 1];
-  if (offset + 4 > buffer.length) return undefined;
-  const length = ((b0 & 0x7f) << 24) | (buffer[offset + 1]! << 16) | (buffer[offset + 2]! << 8) | buffer[offset + 3]!;
-  return [length, offset + 4];
-}
-
 /** How many bytes the pending pair needs in all, once its two lengths are readable. */
 function neededBytes(pieces: Uint8Array[]): number | undefined {
   const head = new Uint8Array(8);
@@ -149,9 +129,9 @@ function neededBytes(pieces: Uint8Array[]): number | undefined {
     filled += take;
     if (filled === 8) break;
   }
-  const name = readLength(head.subarray(0, filled), 0);
-  if (name === undefined) return undefined;
-  const value = readLength(head.subarray(0, filled), name[1]);
-  if (value === undefined) return undefined;
-  return value[1] + name[0] + value[0];
+  const nameLength = readPairLength(head, 0, filled);
+  if (nameLength < 0) return undefined;
+  const valueLength = readPairLength(head, pairLengthEnd, filled);
+  if (valueLength < 0) return undefined;
+  return pairLengthEnd + nameLength + valueLength;
 }

@@ -1,4 +1,5 @@
 import { latin1 } from './bytes.js';
+import { pairLengthEnd, readPairLength } from './pair-length.js';
 import { encodePairs, type DecodedPair } from './pairs.js';
 
 const NAME_CACHE_SIZE = 512;
@@ -89,10 +90,10 @@ export class ParamList implements Iterable<DecodedPair> {
       const { bytes, end } = run;
       let at = run.start;
       while (at < end) {
-        const nameLength = lengthAt(bytes, at);
-        const valueLength = lengthAt(bytes, afterLength);
-        const valueStart = afterLength + nameLength;
-        const name = internName(bytes, afterLength, valueStart);
+        const nameLength = readPairLength(bytes, at, end);
+        const valueLength = readPairLength(bytes, pairLengthEnd, end);
+        const valueStart = pairLengthEnd + nameLength;
+        const name = internName(bytes, pairLengthEnd, valueStart);
         at = valueStart + valueLength;
         yield [name, bytes.subarray(valueStart, at)];
       }
@@ -118,10 +119,11 @@ export class ParamList implements Iterable<DecodedPair> {
     const wanted = name.length;
     let at = run.start;
     while (at < end) {
-      const nameLength = lengthAt(bytes, at);
-      const valueLength = lengthAt(bytes, afterLength);
-      const valueStart = afterLength + nameLength;
-      if (nameLength === wanted && sameText(bytes, afterLength, valueStart, name)) {
+      // Runs hold whole, checked pairs: no length here can be -1.
+      const nameLength = readPairLength(bytes, at, end);
+      const valueLength = readPairLength(bytes, pairLengthEnd, end);
+      const valueStart = pairLengthEnd + nameLength;
+      if (nameLength === wanted && sameText(bytes, pairLengthEnd, valueStart, name)) {
         this.#valueBytes = bytes;
         this.#valueStart = valueStart;
         this.#valueEnd = valueStart + valueLength;
@@ -131,18 +133,4 @@ export class ParamList implements Iterable<DecodedPair> {
     }
     return false;
   }
-}
-
-/** Where the length last read by {@link lengthAt} ends: a second result without an allocation. */
-let afterLength = 0;
-
-/** The name or value length encoded at `at` in a well-formed pair; sets `afterLength`. */
-function lengthAt(bytes: Uint8Array, at: number): number {
-  const first = bytes[at]!;
-  if (first < 128) {
-    afterLength = at + 1;
-    return first;
-  }
-  afterLength = at + 4;
-  return ((first & 0x7f) << 24) | (bytes[at + 1]! << 16) | (bytes[at + 2]! << 8) | bytes[at + 3]!;
 }
