@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { unixSocketAccepts } from '../../net/socket-transport.js';
 
 /** Debian's php-fpm binary (package php-fpm). */
 export const PHP_FPM = ['/usr/sbin/php-fpm8.2', '/usr/sbin/php-fpm'].find((path) => existsSync(path));
@@ -14,17 +14,6 @@ export interface PhpFpm {
   /** Document root holding the scripts. */
   root: string;
   stop(): Promise<void>;
-}
-
-function canConnect(path: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ path });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 /**
@@ -76,7 +65,7 @@ export async function startPhpFpm(scripts: Record<string, string>, children = 4)
   };
   for (let attempt = 0; attempt < 100; attempt++) {
     if (child.exitCode !== null) break;
-    if (existsSync(socket) && (await canConnect(socket))) return { socket, root, stop };
+    if (existsSync(socket) && (await unixSocketAccepts(socket))) return { socket, root, stop };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   const log = await readFile(join(dir, 'php-fpm.log'), 'utf8').catch(() => '');
