@@ -1,12 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { unixSocketAccepts } from '../../net/socket-transport.js';
 
-/** Debian's php-fpm binary (package php-fpm). */
-export const PHP_FPM = ['/usr/sbin/php-fpm8.2', '/usr/sbin/php-fpm'].find((path) => existsSync(path));
+/** Debian's php-fpm binary (package php-fpm), whatever PHP version it is for: php-fpm8.2, php-fpm8.4... */
+export const PHP_FPM = findPhpFpm();
+
+function findPhpFpm(): string | undefined {
+  if (existsSync('/usr/sbin/php-fpm')) return '/usr/sbin/php-fpm';
+  const versioned = readdirSync('/usr/sbin').filter((name) => /^php-fpm\d+(\.\d+)?$/.test(name));
+  // The newest version when several are installed.
+  versioned.sort((a, b) => b.localeCompare(a, 'en', { numeric: true }));
+  return versioned[0] === undefined ? undefined : join('/usr/sbin', versioned[0]);
+}
 
 export interface PhpFpm {
   /** Unix socket php-fpm listens on. */
