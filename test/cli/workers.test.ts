@@ -35,7 +35,6 @@ describe('fastcgi-fetch serve --workers', () => {
     await cli.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
-  if (!clusterAwareUnix) console.log('skipped "shares one Unix socket between workers": serve() still probes the socket path in cluster workers');
 
   it('restarts a crashed worker, logs it, and counts it in the status report', async () => {
     const port = await freePort();
