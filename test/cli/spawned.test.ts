@@ -56,6 +56,7 @@ describe.skipIf(!hasSpawnFcgi)('fastcgi-fetch serve spawned by a web server (spa
     const cli = spawnFcgi(sock, ['serve', app, '--workers', '2']);
     await cli.waitFor(/with 2 worker\(s\)/);
     const workers = workersOf(cli.pid);
+    expect(workers).toHaveLength(2);
     cli.child.kill('SIGKILL');
     await waitUntil(() => workers.every((pid) => !alive(pid)), 5000, 'orphaned workers to exit');
     fs.rmSync(dir, { recursive: true, force: true });

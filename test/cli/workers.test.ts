@@ -90,6 +90,7 @@ describe('fastcgi-fetch serve --workers', () => {
     const cli = startCli(['serve', app, '--listen', String(port), '--workers', '2']);
     await cli.waitFor(/with 2 worker\(s\)/);
     const workers = workersOf(cli.pid);
+    expect(workers).toHaveLength(2);
     cli.child.kill('SIGKILL');
     await waitUntil(() => workers.every((pid) => !alive(pid)), 5000, 'orphaned workers to exit');
   });
