@@ -3,7 +3,8 @@
  * then the memory measurements, the in-process figure and (BENCH_PROFILE=1) a CPU profile.
  * Env: BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32), BENCH_BYTES_CONNECTIONS (8),
  * BENCH_TARGETS / BENCH_SCENARIOS (comma-separated name filters), BENCH_STREAM_MIB (1024),
- * BENCH_MULTIPLEX (10000), BENCH_SKIP_MEMORY=1, BENCH_PROFILE=1, BENCH_NO_RESULTS=1 (keep RESULTS.md).
+ * BENCH_MULTIPLEX (10000), BENCH_SKIP_MEMORY=1, BENCH_PROFILE=1, BENCH_NO_RESULTS=1 (keep RESULTS.md),
+ * BENCH_COMPARE_DIST (another build's dist/, measured as one more contender).
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -19,7 +20,7 @@ import { MiB, fmt, median, ratio, spread } from './lib/stats.js';
 import { wrk, type WrkResult } from './lib/wrk.js';
 import { cLibfcgi } from './targets/c.js';
 import { goFcgi } from './targets/go.js';
-import { fastcgiFetch, floor, honoNode, nodeFastcgi } from './targets/node.js';
+import { compareDist, fastcgiFetch, floor, honoNode, nodeFastcgi } from './targets/node.js';
 import { phpTarget } from './targets/php.js';
 import { BENCH_DIR, type RunningTarget, type Target } from './targets/target.js';
 
@@ -201,6 +202,7 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fastcgi-fetch-bench-'));
   try {
     const all: Target[] = [fastcgiFetch, honoNode, floor, nodeFastcgi, goFcgi, cLibfcgi, phpTarget(Math.max(CONNECTIONS, BYTES_CONNECTIONS))];
+    if (compareDist) all.splice(1, 0, compareDist);
     const only = filter('BENCH_TARGETS');
     const targets = only.length ? all.filter((t) => only.some((o) => t.name.includes(o))) : all;
     for (const target of targets) await target.prepare?.(work);

@@ -2,8 +2,11 @@
 import { app } from './hono-app.js';
 
 // The built package, as users run it (bench/lib/setup.ts builds it); the path is computed so
-// that type-checking does not need dist/.
-const dist = new URL('../../dist/src/index.js', import.meta.url).href;
+// that type-checking does not need dist/. FASTCGI_FETCH_DIST points at another build (the bench's
+// compare contender).
+const dist = process.env.FASTCGI_FETCH_DIST
+  ? new URL('src/index.js', `file://${process.env.FASTCGI_FETCH_DIST.replace(/\/?$/, '/')}`).href
+  : new URL('../../dist/src/index.js', import.meta.url).href;
 const { serve } = (await import(dist)) as typeof import('../../src/index.js');
 
 const path = process.argv[2];

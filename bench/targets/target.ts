@@ -48,7 +48,7 @@ export async function startOnSocket(
 }
 
 /** A Node target: `node [flags] bench/.apps/<file>.js <socket>` (see compile-apps.ts). */
-export function nodeTarget(name: string, protocol: Target['protocol'], file: string): Target {
+export function nodeTarget(name: string, protocol: Target['protocol'], file: string, env: NodeJS.ProcessEnv = {}): Target {
   return {
     name,
     protocol,
@@ -59,6 +59,7 @@ export function nodeTarget(name: string, protocol: Target['protocol'], file: str
       return startOnSocket(name, socket, process.execPath, args, path.join(dir, `${slug}.log`), {
         ...process.env,
         NODE_ENV: 'production',
+        ...env,
       });
     },
   };
