@@ -174,6 +174,46 @@ describe(`handleRequest (${mode})`, () => {
     expect(head.body).toBe('');
   });
 
+  it("answers HEAD with the Content-Length the response declares, never 0 for the body it does not send", async () => {
+    const { wire, done } = setup((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/declared') return new Response(null, { headers: { 'content-length': '1234' } });
+      // A handler that answers HEAD itself, with an empty body and the size of what GET sends.
+      if (path === '/declared-empty') return new Response('', { headers: { 'content-length': '1234' } });
+      return new Response(null, { headers: { 'content-type': 'text/plain' } });
+    });
+    const head = (id: number, path: string) =>
+      requestRecords(id, [['REQUEST_METHOD', 'HEAD'], ['REQUEST_URI', path], ['HTTP_HOST', 'h']], undefined, { keepConn: true });
+    wire.send(head(1, '/declared'));
+    const declared = await done(1);
+    expect([header(declared.headers, 'content-length'), declared.body]).toEqual([['1234'], '']);
+    wire.send(head(2, '/declared-empty'));
+    expect(header((await done(2)).headers, 'content-length')).toEqual(['1234']);
+    wire.send(head(3, '/unknown'));
+    const unknown = await done(3);
+    // The length of a body nobody made is unknown: no Content-Length, as node:http sends it.
+    expect([header(unknown.headers, 'content-length'), unknown.body]).toEqual([[], '']);
+    wire.send(requestRecords(4, [['REQUEST_URI', '/unknown'], ['HTTP_HOST', 'h']]));
+    expect(header((await done(4)).headers, 'content-length')).toEqual(['0']);
+  });
+
+  it("answers HEAD to a Hono route with the GET route's headers and no made-up length", async () => {
+    const { Hono } = await import('hono');
+    const app = new Hono();
+    app.get('/text', (c) => c.text('hello!'));
+    app.get('/sized', (c) => c.body('hello!', 200, { 'content-length': '6' }));
+    const { wire, done } = setup((request) => app.fetch(request));
+    const head = (id: number, path: string) =>
+      requestRecords(id, [['REQUEST_METHOD', 'HEAD'], ['REQUEST_URI', path], ['HTTP_HOST', 'h']], undefined, { keepConn: true });
+    wire.send(head(1, '/sized'));
+    const sized = await done(1);
+    expect([sized.status, header(sized.headers, 'content-length'), sized.body]).toEqual(['200 OK', ['6'], '']);
+    wire.send(head(2, '/text'));
+    const text = await done(2);
+    expect(header(text.headers, 'content-type')[0]).toMatch(/^text\/plain/);
+    expect([header(text.headers, 'content-length'), text.body]).toEqual([[], '']);
+  });
+
   it('sanitises a status text with CR/LF', async () => {
     const { wire, done } = setup(() => new Response('x', { status: 418, statusText: 'I am\ta teapot' }));
     wire.send(requestRecords(1, GET));
