@@ -392,6 +392,14 @@ describe(`handleRequest (${mode})`, () => {
     expect(handler).not.toHaveBeenCalled();
   });
 
+  it("takes an absolute-form target's scheme and authority over the Host, and answers 400 for one with userinfo", async () => {
+    const { wire, done } = setup((request) => new Response(request.url));
+    wire.send(requestRecords(1, [['REQUEST_URI', 'https://target.example/p?q=1'], ['HTTP_HOST', 'host.example']], undefined, { keepConn: true }));
+    expect((await done(1)).body).toBe('https://target.example/p?q=1');
+    wire.send(requestRecords(2, [['REQUEST_URI', 'http://user:pw@target.example/p'], ['HTTP_HOST', 'host.example']]));
+    expect((await done(2)).status).toBe('400 Bad Request');
+  });
+
   it('answers 400 for a method a Request cannot carry', async () => {
     const { wire, done } = setup(() => new Response('x'));
     wire.send(requestRecords(1, [['REQUEST_METHOD', 'BAD METHOD'], ['REQUEST_URI', '/'], ['HTTP_HOST', 'h']]));
