@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { RecordType, encodeBeginRequest, encodeParams, encodeRecord, encodeStream, type Pair } from '../../protocol/index.js';
 import { createWire, parseCgi, requestRecords, type WireOptions } from '../../engine/test-support/wire.js';
 import type { ErrorHandler, FastCGIContext, FetchHandler } from '../../types.js';
+import { BodyIncompleteError } from '../../engine/input-stream.js';
 import { handleRequest } from '../handle-request.js';
 
 const GET: Pair[] = [['REQUEST_METHOD', 'GET'], ['REQUEST_URI', '/path?q=1'], ['HTTP_HOST', 'example.com']];
@@ -364,6 +365,41 @@ describe(`handleRequest (${mode})`, () => {
     const { wire, done } = setup(async (request) => new Response(await request.text()), { maxBodySize: 10 });
     wire.send(requestRecords(1, [['REQUEST_METHOD', 'POST'], ['REQUEST_URI', '/'], ['HTTP_HOST', 'h']], 'y'.repeat(50)));
     expect((await done()).status).toBe('413 Content Too Large');
+  });
+
+  it('answers 400 when STDIN ends short of CONTENT_LENGTH: the handler\'s read rejects with BodyIncompleteError', async () => {
+    let failure: unknown;
+    const { wire, done, logs } = setup(async (request) => {
+      try {
+        return new Response(await request.text());
+      } catch (error) {
+        failure = error;
+        throw error;
+      }
+    });
+    wire.send(requestRecords(1, POST(100), 'x'.repeat(50), { keepConn: true }));
+    const cut = await done(1);
+    expect(cut.status).toBe('400 Bad Request');
+    expect(cut.stderr).toMatch(/request body ended after 50 of the 100 bytes announced/);
+    expect(failure).toBeInstanceOf(BodyIncompleteError);
+    expect(logs).toEqual([]);
+    wire.send(requestRecords(2, POST(2), 'ok'));
+    expect((await done(2)).body).toBe('ok');
+  });
+
+  it('never gives the handler bytes past CONTENT_LENGTH', async () => {
+    const { wire, done } = setup(async (request) => new Response(`${request.headers.get('content-length')} ${await request.text()}`));
+    wire.send(requestRecords(1, POST(10), '0123456789' + 'x'.repeat(40)));
+    expect((await done(1)).body).toBe('10 0123456789');
+  });
+
+  it("reads STDIN to its end without a CONTENT_LENGTH, or with Caddy's -1 for a chunked body", async () => {
+    const { wire, done } = setup(async (request) => new Response(String((await request.text()).length)));
+    const post: Pair[] = [['REQUEST_METHOD', 'POST'], ['REQUEST_URI', '/'], ['HTTP_HOST', 'h']];
+    wire.send(requestRecords(1, post, 'y'.repeat(50), { keepConn: true }));
+    expect((await done(1)).body).toBe('50');
+    wire.send(requestRecords(2, [...post, ['CONTENT_LENGTH', '-1']], 'y'.repeat(50)));
+    expect((await done(2)).body).toBe('50');
   });
 
   it('answers 408 when the request body stops arriving for bodyTimeout, and the connection serves on', async () => {
