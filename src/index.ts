@@ -5,7 +5,7 @@
 export { serve } from './server/serve.js';
 export type { FastCGIServer, ServeOptions, ServeOptionsWithFetch, ServerAddress } from './server/serve.js';
 export { LISTEN_ENV } from './server/listen-target.js';
-export { BodyTimeoutError, BodyTooLargeError } from './engine/input-stream.js';
+export { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError } from './engine/input-stream.js';
 export { FastCGIProtocolError } from './protocol/errors.js';
 export type {
   App,

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import type { App, FastCGIContext } from '../types.js';
+import { BodyIncompleteError } from '../engine/input-stream.js';
 import { isCgiEnvironment, scrubRequestProxy } from './environment.js';
 import { runCgi, type CgiOptions } from './run-cgi.js';
 
@@ -42,6 +43,25 @@ describe('runCgi', () => {
   it('reads exactly CONTENT_LENGTH bytes of a POST body from stdin', async () => {
     const { stdout } = await cgi(async (request) => new Response(`got ${await request.text()}`), { REQUEST_METHOD: 'POST', CONTENT_LENGTH: '5', CONTENT_TYPE: 'text/plain' }, 'hello and more');
     expect(stdout).toMatch(/\r\n\r\ngot hello$/);
+  });
+
+  it('answers 400 when stdin ends before CONTENT_LENGTH, the read rejecting with BodyIncompleteError', async () => {
+    let failure: unknown;
+    const { stdout, stderr } = await cgi(
+      async (request) => {
+        try {
+          return new Response(await request.text());
+        } catch (error) {
+          failure = error;
+          throw error;
+        }
+      },
+      { REQUEST_METHOD: 'POST', CONTENT_LENGTH: '100' },
+      'only this',
+    );
+    expect(stdout).toMatch(/^Status: 400 Bad Request\r\n/);
+    expect(failure).toBeInstanceOf(BodyIncompleteError);
+    expect(stderr).toContain('request body ended after 9 of the 100 bytes announced');
   });
 
   it('writes one line per Set-Cookie and a status with no body for 204', async () => {

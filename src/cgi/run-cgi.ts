@@ -1,5 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
-import { InputStream, type FlowControl } from '../engine/input-stream.js';
+import { BodyIncompleteError, InputStream, type FlowControl } from '../engine/input-stream.js';
 import { DEFAULT_LIMITS } from '../engine/limits.js';
 import { FastCGIRequest } from '../engine/request.js';
 import { handleRequest } from '../fetch/handle-request.js';
@@ -51,7 +51,7 @@ function pipeBody(source: Readable, input: InputStream, length: number | undefin
   };
   const onEnd = () => {
     // Fewer bytes than CONTENT_LENGTH promised: the body is cut, not complete.
-    if (remaining !== Infinity && remaining > 0) input.fail(new Error(`request body ended ${remaining} bytes short of CONTENT_LENGTH`));
+    if (length !== undefined && remaining > 0) input.fail(new BodyIncompleteError(length, length - remaining));
     else input.end();
     stop();
   };

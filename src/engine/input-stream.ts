@@ -16,6 +16,21 @@ export class BodyTimeoutError extends Error {
   }
 }
 
+/**
+ * The request body ended before the length it announced (CONTENT_LENGTH): the web server gave
+ * up on an upload mid-way. Reads of the body reject with it; answered with 400.
+ */
+export class BodyIncompleteError extends Error {
+  override readonly name = 'BodyIncompleteError';
+  readonly status = 400;
+  constructor(
+    readonly expected: number,
+    readonly received: number,
+  ) {
+    super(`request body ended after ${received} of the ${expected} bytes announced`);
+  }
+}
+
 /** Lets an input stream stop and restart the reading of its connection. */
 export interface FlowControl {
   hold(stream: InputStream): void;
@@ -42,6 +57,8 @@ export class InputStream {
   #received = 0;
   #failure: unknown;
   #opened = false;
+  /** The announced length (see setLength); Infinity when unknown. */
+  #length = Number.POSITIVE_INFINITY;
   /** When input last came, or the stream was made (ms since epoch). */
   #lastInput: number;
 
@@ -62,6 +79,24 @@ export class InputStream {
 
   get ended(): boolean {
     return this.#state === State.Ended;
+  }
+
+  /**
+   * The stream carries exactly `length` bytes (CONTENT_LENGTH, RFC 3875 §4.2): it ends as soon
+   * as they are in, drops whatever comes after them, and fails with BodyIncompleteError when
+   * the input ends short. Set it before opening the stream.
+   */
+  setLength(length: number): void {
+    this.#length = length;
+    if (this.#state === State.Ended && this.#received < length && this.#controller === undefined) {
+      // The input ended before anyone said how long it would be.
+      this.#state = State.Open;
+      this.end();
+    } else if (this.#state === State.Open && this.#received >= length) {
+      this.#early = keepFirst(this.#early, length);
+      this.#earlyBytes = Math.min(this.#earlyBytes, length);
+      this.#complete();
+    }
   }
 
   /** Still expecting input, and none came since `since` (ms since epoch). */
@@ -100,14 +135,26 @@ export class InputStream {
   }
 
   push(chunk: Uint8Array): void {
-    this.#received += chunk.length;
+    const before = this.#received;
+    this.#received = before + chunk.length;
     this.#lastInput = Date.now();
     if (this.#state !== State.Open) return;
-    if (this.#received > this.limit) {
+    const length = this.#length;
+    // Bytes past the announced length are dropped, so they do not count against the limit.
+    if ((this.#received < length ? this.#received : length) > this.limit) {
       // Failed (not merely discarding): a reader that opens the stream later still gets the error.
       this.fail(new BodyTooLargeError(this.limit));
       return;
     }
+    if (this.#received < length) {
+      this.#deliver(chunk);
+      return;
+    }
+    this.#deliver(this.#received === length ? chunk : chunk.subarray(0, length - before));
+    this.#complete();
+  }
+
+  #deliver(chunk: Uint8Array): void {
     const controller = this.#controller;
     if (controller === undefined) {
       (this.#early ??= []).push(chunk);
@@ -122,8 +169,19 @@ export class InputStream {
 
   end(): void {
     if (this.#state !== State.Open) return;
+    if (this.#length !== Number.POSITIVE_INFINITY && this.#received < this.#length) {
+      this.fail(new BodyIncompleteError(this.#length, this.#received));
+      return;
+    }
     this.#state = State.Ended;
     this.#controller?.close();
+  }
+
+  /** All announced bytes are in: the consumer's stream ends now, the rest of the input is dropped. */
+  #complete(): void {
+    this.#state = State.Ended;
+    this.#controller?.close();
+    this.flow.release(this);
   }
 
   /** Errors the consumer's reads (abort, lost connection, too large). */
@@ -153,4 +211,17 @@ export class InputStream {
     this.#earlyBytes = 0;
     this.flow.release(this);
   }
+}
+
+/** The first `length` bytes of `chunks`. */
+function keepFirst(chunks: Uint8Array[] | undefined, length: number): Uint8Array[] | undefined {
+  if (chunks === undefined) return undefined;
+  const kept: Uint8Array[] = [];
+  let left = length;
+  for (const chunk of chunks) {
+    if (left === 0) break;
+    kept.push(chunk.length <= left ? chunk : chunk.subarray(0, left));
+    left -= Math.min(chunk.length, left);
+  }
+  return kept;
 }

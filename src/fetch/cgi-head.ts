@@ -50,7 +50,10 @@ export interface HeadOptions {
   defaultContentType?: string | undefined;
   /** Written as Content-Length when the body's exact length is known. */
   contentLength?: number | undefined;
-  /** Keep the handler's own Content-Length (HEAD and 304, where no body follows). */
+  /**
+   * The handler's own Content-Length, when it has one, wins over `contentLength` (HEAD and 304,
+   * where no body follows: the length describes the body a GET would have had).
+   */
   keepDeclaredLength?: boolean;
   /**
    * An Authorizer's answer: `Variable-NAME` headers become variables named NAME for the web
@@ -104,7 +107,7 @@ export function headText(options: HeadOptions): string {
     else head += `${name}: ${value}\r\n`;
   });
   if (!hasType && options.defaultContentType) head += `content-type: ${options.defaultContentType}\r\n`;
-  if (options.contentLength !== undefined) head += `content-length: ${options.contentLength}\r\n`;
-  else if (options.keepDeclaredLength && declared !== undefined) head += `content-length: ${declared}\r\n`;
+  if (options.keepDeclaredLength && declared !== undefined) head += `content-length: ${declared}\r\n`;
+  else if (options.contentLength !== undefined) head += `content-length: ${options.contentLength}\r\n`;
   return `${head}\r\n`;
 }

@@ -59,6 +59,58 @@ describe('requestUrl', () => {
     expect(() => url([['HTTP_HOST', 'g/x'], ['SERVER_PORT', '8081'], ['REQUEST_URI', '/']])).toThrow(BadRequestError);
   });
 
+  describe('with an absolute-form REQUEST_URI (RFC 9112 §3.2.2: the target, not the Host, is the URL)', () => {
+    const absolute = (target: string, more: Pair[] = []) => url([['HTTP_HOST', 'host.example'], ['REQUEST_URI', target], ...more]);
+
+    it("takes the target's authority over HTTP_HOST", () => {
+      expect(absolute('http://target.example/p')).toBe('http://target.example/p');
+      expect(absolute('http://target.example:8080/p?q=1', [['SERVER_PORT', '80']])).toBe('http://target.example:8080/p?q=1');
+    });
+
+    it("takes the target's scheme over REQUEST_SCHEME and HTTPS", () => {
+      expect(absolute('https://target.example/p', [['REQUEST_SCHEME', 'http']])).toBe('https://target.example/p');
+      expect(absolute('http://target.example/p', [['HTTPS', 'on']])).toBe('http://target.example/p');
+    });
+
+    it('normalises the target as the URL parser does', () => {
+      expect(absolute('HTTP://Target.Example:80/a/../b')).toBe('http://target.example/b');
+      expect(absolute('https://target.example:443')).toBe('https://target.example/');
+      expect(absolute('http://target.example?x=1')).toBe('http://target.example/?x=1');
+      expect(absolute('http://target.example//x/caf\u00e9')).toBe('http://target.example//x/caf%C3%A9');
+    });
+
+    it('ignores the Host, even an invalid one', () => {
+      expect(absolute('http://target.example/p', [['HTTP_HOST', 'bad/host']])).toBe('http://target.example/p');
+    });
+
+    it('leaves the origin-form requests that follow to their Host', () => {
+      expect(absolute('http://target.example/p')).toBe('http://target.example/p');
+      expect(url([['HTTP_HOST', 'host.example'], ['REQUEST_URI', '/p']])).toBe('http://host.example/p');
+    });
+
+    it('refuses userinfo, as the platform Request refuses credentials, and drops an empty one as the URL parser does', () => {
+      expect(() => new Request('http://user:pw@target.example/p')).toThrow(TypeError);
+      expect(() => absolute('http://user:pw@target.example/p')).toThrow(BadRequestError);
+      expect(() => absolute('http://user@target.example/p')).toThrow(BadRequestError);
+      expect(absolute('http://@target.example/p')).toBe('http://target.example/p');
+    });
+
+    it('answers an invalid authority or another scheme with a BadRequestError', () => {
+      for (const target of [
+        'http:///p',
+        'http://target example/p',
+        'http://target.example:99999/p',
+        'http://[::1/p',
+        'http://evil.example\\@target.example/p',
+        'http://a@b@target.example/p',
+        'ftp://target.example/p',
+        'target.example/p',
+      ]) {
+        expect(() => absolute(target), target).toThrow(BadRequestError);
+      }
+    });
+  });
+
   it('rejects an invalid Host with a BadRequestError', () => {
     for (const host of ['a/b', 'a b', 'x@evil', 'h?x', '']) {
       if (host === '') continue;

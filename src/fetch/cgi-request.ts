@@ -149,21 +149,38 @@ function originOf(get: ParamLookup, https: boolean): Pick<Origin, 'prefix' | 'no
   return origin;
 }
 
+/**
+ * An http(s) target in absolute-form: an authority of the chars RFC 3986 allows there (no backslash,
+ * which the URL parser would read as the end of the host), then nothing or a path or query.
+ */
+const ABSOLUTE_FORM = /^https?:\/\/[A-Za-z0-9\-._~!$&'()*+,;=:@%[\]]+(?:[/?]|$)/i;
+
+/**
+ * The URL of an absolute-form target (`GET http://host/path`): RFC 9112 §3.2.2 and §3.3 make the
+ * target itself the URL, whatever Host says. The URL parser normalises it; userinfo, which the
+ * platform's Request refuses (RFC 9110 §4.2.4 calls it an error), is a bad request.
+ */
+function absoluteUrl(target: string): string {
+  if (!ABSOLUTE_FORM.test(target)) throw new BadRequestError(`invalid REQUEST_URI ${JSON.stringify(target)}`);
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    throw new BadRequestError(`invalid REQUEST_URI ${JSON.stringify(target)}`);
+  }
+  if (url.username !== '' || url.password !== '') throw new BadRequestError('REQUEST_URI with userinfo');
+  return url.href;
+}
+
 /** The public URL the browser asked for, rebuilt from CGI params. Throws BadRequestError. */
 export function requestUrl(get: ParamLookup): string {
-  const https = isHttps(get);
-  const origin = originOf(get, https);
-
   let target: string;
   const requestUri = get.text('REQUEST_URI');
   if (requestUri !== undefined && requestUri.length > 0) {
     target = uriFromText(requestUri);
-    if (target === '*') target = '/';
-    else if (!target.startsWith('/')) {
-      // absolute-form (a proxy request): keep its path only; the Host decides the origin.
-      const match = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/?#]*(.*)$/.exec(target);
-      if (!match) throw new BadRequestError(`invalid REQUEST_URI ${JSON.stringify(target)}`);
-      target = match[1]!.startsWith('/') ? match[1]! : `/${match[1]!}`;
+    if (target.charCodeAt(0) !== 0x2f) {
+      if (target === '*') target = '/';
+      else return absoluteUrl(target);
     }
   } else {
     const script = get.get('SCRIPT_NAME') ?? new Uint8Array(0);
@@ -173,6 +190,7 @@ export function requestUrl(get: ParamLookup): string {
     if (!target.startsWith('/')) target = `/${target}`;
     if (query !== undefined && query.length > 0) target += `?${uriFromText(query)}`;
   }
+  const origin = originOf(get, isHttps(get));
   // Concatenate rather than resolve: a target starting with "//" must stay a path.
   const url = origin.prefix + target;
   // The common case is already what the URL parser would return: skip the parser.

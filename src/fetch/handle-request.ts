@@ -1,4 +1,4 @@
-import { BodyTimeoutError, BodyTooLargeError } from '../engine/input-stream.js';
+import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError } from '../engine/input-stream.js';
 import type { FastCGIRequest } from '../engine/request.js';
 import type { ErrorHandler, FetchHandler } from '../types.js';
 import { BadRequestError, paramText, requestHeaders, requestUrl, type ParamLookup } from './cgi-request.js';
@@ -22,6 +22,8 @@ const NO_BODY_METHODS = new Set(['GET', 'HEAD']);
 const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A CONTENT_LENGTH that is a length (Caddy sends -1 for a chunked body: unknown). */
+const LENGTH = /^\d+$/;
 
 /** The method as `new Request()` would make it, or a BadRequestError where it would throw. */
 function requestMethod(params: ParamLookup): string {
@@ -75,7 +77,7 @@ class FastCGIRequestSource implements LightRequestSource {
 /**
  * Builds the `Request` for a FastCGI request: a light one where the globals know it, else the
  * platform's at once. Throws BadRequestError for what cannot be a Request, BodyTooLargeError
- * when CONTENT_LENGTH is over the limit.
+ * when CONTENT_LENGTH is over the limit. The body stream carries CONTENT_LENGTH bytes at most.
  */
 function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number): Request {
   const method = requestMethod(get);
@@ -84,6 +86,8 @@ function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number):
   if (Number(contentLength || 0) > maxBodySize) throw new BodyTooLargeError(maxBodySize);
   const hasBody = fcgi.role !== 'authorizer' && !NO_BODY_METHODS.has(method) && contentLength !== '0';
   if (!hasBody) fcgi.stdin.discard();
+  // The body is CONTENT_LENGTH bytes (RFC 3875 §4.2): none past it, and less is an error.
+  else if (contentLength !== undefined && LENGTH.test(contentLength)) fcgi.stdin.setLength(Number(contentLength));
   const source = new FastCGIRequestSource(method, url, fcgi, hasBody);
   const light = new LightRequest(source);
   if (fastGlobalsInstalled()) return light as unknown as Request;
@@ -170,6 +174,11 @@ async function errorResponse(
     return plain(400, 'Bad Request\n');
   }
   if (isOrWraps(error, BodyTooLargeError)) return plain(413, 'Content Too Large\n');
+  const incomplete = error instanceof BodyIncompleteError ? error : (error as Error | undefined)?.cause;
+  if (incomplete instanceof BodyIncompleteError) {
+    fcgi.log(`fastcgi-fetch: 400 Bad Request: ${incomplete.message}`);
+    return plain(400, 'Bad Request\n');
+  }
   if (isOrWraps(error, BodyTimeoutError)) {
     fcgi.log(`fastcgi-fetch: 408 Request Timeout: ${(error as Error).message}`);
     return plain(408, 'Request Timeout\n');

@@ -14,6 +14,14 @@ function hasNoBody(status: number): boolean {
   return status === 204 || status === 304 || (status >= 100 && status < 200);
 }
 
+/**
+ * A HEAD answer, or a 304, describes a body it does not carry: the handler's Content-Length
+ * stays (RFC 9110 §8.6). A 204 or 1xx has no body to describe.
+ */
+function keepsDeclaredLength(status: number, isHead: boolean): boolean {
+  return status === 304 || (isHead && !hasNoBody(status));
+}
+
 function headOf(request: FastCGIRequest, response: Response, contentLength: number | undefined, keepDeclaredLength: boolean): Uint8Array {
   return encodeHead({
     status: response.status,
@@ -89,7 +97,8 @@ export function writePlainResponse(request: FastCGIRequest, response: Response, 
   // An ASCII string body is as long in bytes as in chars, and is written together with the head.
   const asciiText = typeof body === 'string' && isAscii(body);
   const bytes = typeof body === 'string' ? (asciiText ? null : encoder.encode(body)) : body;
-  const contentLength = noBody ? undefined : asciiText ? body.length : (bytes?.length ?? 0);
+  // For HEAD, a response without a body says nothing of the GET's: no length rather than 0.
+  const contentLength = noBody ? undefined : asciiText ? body.length : bytes !== null ? bytes.length : isHead ? undefined : 0;
   const payload = sendBody ? bytes : null;
   const chunks = payload !== null ? [payload] : NO_CHUNKS;
   if (plain.headers === undefined && plain.statusText === '' && request.role !== 'authorizer') {
@@ -106,7 +115,7 @@ export function writePlainResponse(request: FastCGIRequest, response: Response, 
     headers: plain.headers,
     defaultContentType: plain.defaultContentType,
     contentLength,
-    keepDeclaredLength: plain.status === 304,
+    keepDeclaredLength: keepsDeclaredLength(plain.status, isHead),
     authorizer: request.role === 'authorizer',
   });
   if (!isAscii(head)) {
@@ -131,7 +140,7 @@ export async function writeResponse(request: FastCGIRequest, response: Response,
   if (body === null || isHead || hasNoBody(response.status)) {
     if (body !== null) body.cancel().catch(() => {});
     const length = body === null && !isHead && !hasNoBody(response.status) ? 0 : undefined;
-    request.end([headOf(request, response, length, isHead || response.status === 304)]);
+    request.end([headOf(request, response, length, keepsDeclaredLength(response.status, isHead))]);
     return;
   }
 

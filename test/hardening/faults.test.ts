@@ -4,7 +4,7 @@
  * connection; the server answers the next request and leaves nothing in flight.
  */
 import { describe, expect, it } from 'vitest';
-import { serve, type FastCGIServer, type ServeOptions } from 'fastcgi-fetch';
+import { BodyIncompleteError, serve, type FastCGIServer, type ServeOptions } from 'fastcgi-fetch';
 import { createClient } from 'fastcgi-fetch/client';
 
 import { serverFixture } from './fixture.js';
@@ -81,8 +81,8 @@ async function faultServer(options: ServeOptions = {}, tcp = false): Promise<{ s
         }
         case '/read-body':
           try {
-            await request.arrayBuffer();
-            return new Response('read it all');
+            const body = await request.arrayBuffer();
+            return new Response(`read ${body.byteLength} bytes`);
           } catch (error) {
             seen.bodyErrors.set(path, error);
             throw error;
@@ -157,6 +157,24 @@ describe('faults over real sockets', () => {
         expect(server.activeRequests).toBe(0);
       });
     }
+  });
+
+  it('answers 400 to a body that ends short of CONTENT_LENGTH, never passes on bytes past it, and serves on', async () => {
+    const { server, seen } = await faultServer();
+    const peer = await open(server);
+    const body = (length: number) => new Uint8Array(length).fill(0x62);
+    // A streaming web server gave up on the upload half-way: STDIN ends after 50 of 100 bytes.
+    peer.send(whole(1, params('POST', '/read-body', [['CONTENT_LENGTH', '100']]), body(50)));
+    const short = await peer.response(1);
+    expect(short.status).toBe(400);
+    expect(peer.answers.get(1)!.stderr).toMatch(/request body ended after 50 of the 100 bytes announced/);
+    expect(seen.bodyErrors.get('/read-body')).toBeInstanceOf(BodyIncompleteError);
+    peer.send(whole(2, params('POST', '/read-body', [['CONTENT_LENGTH', '10']]), body(50)));
+    expect((await peer.response(2)).body.toString()).toBe('read 10 bytes');
+    peer.send(whole(3, params('POST', '/read-body'), body(50)));
+    expect((await peer.response(3)).body.toString()).toBe('read 50 bytes');
+    expect(peer.closed).toBe(false);
+    expect(server.activeRequests).toBe(0);
   });
 
   it('cuts the body of a response whose stream fails mid-way, marks it failed, and serves the next request', async () => {

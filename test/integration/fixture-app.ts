@@ -58,6 +58,9 @@ export function createFixtureApp(probe: FixtureProbe = {}) {
     return new Response('status body', { status });
   });
 
+  // Declares its length, so a HEAD answer (Hono answers HEAD with the GET's headers) keeps it.
+  base.get('/sized', (c) => c.body('hello!', 200, { 'content-type': 'text/plain', 'content-length': '6' }));
+
   base.get('/hold', async (c) => {
     await probe.streamReleased;
     return c.json({ requestId: c.env.requestId });

@@ -75,6 +75,16 @@ describe.skipIf(!hasNginx).each(variants)('behind nginx over $transport, keep-co
     await failed.arrayBuffer();
   });
 
+  it('answers HEAD with the Content-Length a GET has, and with none where the app declares none', async () => {
+    const get = await fetch(`${nginx.url}/sized`);
+    expect([get.headers.get('content-length'), await get.text()]).toEqual(['6', 'hello!']);
+    const head = await fetch(`${nginx.url}/sized`, { method: 'HEAD' });
+    expect([head.status, head.headers.get('content-length'), await head.text()]).toEqual([200, '6', '']);
+    // Hono answers HEAD with the GET's headers and no body: the length is unknown, as under @hono/node-server.
+    const unknown = await fetch(`${nginx.url}/status/201`, { method: 'HEAD' });
+    expect([unknown.status, unknown.headers.get('content-length'), unknown.headers.get('transfer-encoding')]).toEqual([201, null, null]);
+  });
+
   it('delivers two Set-Cookie headers separately and the request cookies', async () => {
     const response = await fetch(`${nginx.url}/cookies`, { headers: { cookie: 'a=1; b=2' } });
     expect(response.headers.getSetCookie()).toEqual(['first=1; Path=/', 'second=2; Path=/; HttpOnly']);

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { RecordType, encodeBeginRequest, encodeParams, encodeRecord, encodeStream, type Pair } from '../../protocol/index.js';
 import { createWire, parseCgi, requestRecords, type WireOptions } from '../../engine/test-support/wire.js';
 import type { ErrorHandler, FastCGIContext, FetchHandler } from '../../types.js';
+import { BodyIncompleteError } from '../../engine/input-stream.js';
 import { handleRequest } from '../handle-request.js';
 
 const GET: Pair[] = [['REQUEST_METHOD', 'GET'], ['REQUEST_URI', '/path?q=1'], ['HTTP_HOST', 'example.com']];
@@ -174,6 +175,46 @@ describe(`handleRequest (${mode})`, () => {
     expect(head.body).toBe('');
   });
 
+  it("answers HEAD with the Content-Length the response declares, never 0 for the body it does not send", async () => {
+    const { wire, done } = setup((request) => {
+      const path = new URL(request.url).pathname;
+      if (path === '/declared') return new Response(null, { headers: { 'content-length': '1234' } });
+      // A handler that answers HEAD itself, with an empty body and the size of what GET sends.
+      if (path === '/declared-empty') return new Response('', { headers: { 'content-length': '1234' } });
+      return new Response(null, { headers: { 'content-type': 'text/plain' } });
+    });
+    const head = (id: number, path: string) =>
+      requestRecords(id, [['REQUEST_METHOD', 'HEAD'], ['REQUEST_URI', path], ['HTTP_HOST', 'h']], undefined, { keepConn: true });
+    wire.send(head(1, '/declared'));
+    const declared = await done(1);
+    expect([header(declared.headers, 'content-length'), declared.body]).toEqual([['1234'], '']);
+    wire.send(head(2, '/declared-empty'));
+    expect(header((await done(2)).headers, 'content-length')).toEqual(['1234']);
+    wire.send(head(3, '/unknown'));
+    const unknown = await done(3);
+    // The length of a body nobody made is unknown: no Content-Length, as node:http sends it.
+    expect([header(unknown.headers, 'content-length'), unknown.body]).toEqual([[], '']);
+    wire.send(requestRecords(4, [['REQUEST_URI', '/unknown'], ['HTTP_HOST', 'h']]));
+    expect(header((await done(4)).headers, 'content-length')).toEqual(['0']);
+  });
+
+  it("answers HEAD to a Hono route with the GET route's headers and no made-up length", async () => {
+    const { Hono } = await import('hono');
+    const app = new Hono();
+    app.get('/text', (c) => c.text('hello!'));
+    app.get('/sized', (c) => c.body('hello!', 200, { 'content-length': '6' }));
+    const { wire, done } = setup((request) => app.fetch(request));
+    const head = (id: number, path: string) =>
+      requestRecords(id, [['REQUEST_METHOD', 'HEAD'], ['REQUEST_URI', path], ['HTTP_HOST', 'h']], undefined, { keepConn: true });
+    wire.send(head(1, '/sized'));
+    const sized = await done(1);
+    expect([sized.status, header(sized.headers, 'content-length'), sized.body]).toEqual(['200 OK', ['6'], '']);
+    wire.send(head(2, '/text'));
+    const text = await done(2);
+    expect(header(text.headers, 'content-type')[0]).toMatch(/^text\/plain/);
+    expect([header(text.headers, 'content-length'), text.body]).toEqual([[], '']);
+  });
+
   it('sanitises a status text with CR/LF', async () => {
     const { wire, done } = setup(() => new Response('x', { status: 418, statusText: 'I am\ta teapot' }));
     wire.send(requestRecords(1, GET));
@@ -326,6 +367,41 @@ describe(`handleRequest (${mode})`, () => {
     expect((await done()).status).toBe('413 Content Too Large');
   });
 
+  it('answers 400 when STDIN ends short of CONTENT_LENGTH: the handler\'s read rejects with BodyIncompleteError', async () => {
+    let failure: unknown;
+    const { wire, done, logs } = setup(async (request) => {
+      try {
+        return new Response(await request.text());
+      } catch (error) {
+        failure = error;
+        throw error;
+      }
+    });
+    wire.send(requestRecords(1, POST(100), 'x'.repeat(50), { keepConn: true }));
+    const cut = await done(1);
+    expect(cut.status).toBe('400 Bad Request');
+    expect(cut.stderr).toMatch(/request body ended after 50 of the 100 bytes announced/);
+    expect(failure).toBeInstanceOf(BodyIncompleteError);
+    expect(logs).toEqual([]);
+    wire.send(requestRecords(2, POST(2), 'ok'));
+    expect((await done(2)).body).toBe('ok');
+  });
+
+  it('never gives the handler bytes past CONTENT_LENGTH', async () => {
+    const { wire, done } = setup(async (request) => new Response(`${request.headers.get('content-length')} ${await request.text()}`));
+    wire.send(requestRecords(1, POST(10), '0123456789' + 'x'.repeat(40)));
+    expect((await done(1)).body).toBe('10 0123456789');
+  });
+
+  it("reads STDIN to its end without a CONTENT_LENGTH, or with Caddy's -1 for a chunked body", async () => {
+    const { wire, done } = setup(async (request) => new Response(String((await request.text()).length)));
+    const post: Pair[] = [['REQUEST_METHOD', 'POST'], ['REQUEST_URI', '/'], ['HTTP_HOST', 'h']];
+    wire.send(requestRecords(1, post, 'y'.repeat(50), { keepConn: true }));
+    expect((await done(1)).body).toBe('50');
+    wire.send(requestRecords(2, [...post, ['CONTENT_LENGTH', '-1']], 'y'.repeat(50)));
+    expect((await done(2)).body).toBe('50');
+  });
+
   it('answers 408 when the request body stops arriving for bodyTimeout, and the connection serves on', async () => {
     const { wire, done, logs } = setup(async (request) => new Response(await request.text()), {
       wire: { limits: { bodyTimeout: 100 } },
@@ -350,6 +426,14 @@ describe(`handleRequest (${mode})`, () => {
     wire.send(requestRecords(1, [['REQUEST_URI', '/'], ['HTTP_HOST', 'bad/host']]));
     expect((await done()).status).toBe('400 Bad Request');
     expect(handler).not.toHaveBeenCalled();
+  });
+
+  it("takes an absolute-form target's scheme and authority over the Host, and answers 400 for one with userinfo", async () => {
+    const { wire, done } = setup((request) => new Response(request.url));
+    wire.send(requestRecords(1, [['REQUEST_URI', 'https://target.example/p?q=1'], ['HTTP_HOST', 'host.example']], undefined, { keepConn: true }));
+    expect((await done(1)).body).toBe('https://target.example/p?q=1');
+    wire.send(requestRecords(2, [['REQUEST_URI', 'http://user:pw@target.example/p'], ['HTTP_HOST', 'host.example']]));
+    expect((await done(2)).status).toBe('400 Bad Request');
   });
 
   it('answers 400 for a method a Request cannot carry', async () => {
