@@ -109,10 +109,25 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
   const allowList = allowed.length > 0 ? new Set(allowed.map(normalizeAddress)) : undefined;
   const connections = new SlotList<OpenConnection>();
   let totalConnections = 0;
+  let lastRefusal = 0;
+  // One line now and then, not one per connection of a flood.
+  const refused = () => {
+    const now = Date.now();
+    if (now - lastRefusal < 10_000) return;
+    lastRefusal = now;
+    (options.log ?? log)(
+      `fastcgi-fetch: refusing connections: all ${application.limits.maxConnections} (maxConnections) have a request in flight`,
+    );
+  };
 
   const server: Server = createServer({ noDelay: true }, (socket) => {
     if (allowList && socket.remoteFamily !== undefined && !allowList.has(normalizeAddress(socket.remoteAddress))) {
       log(`fastcgi-fetch: refused a connection from ${socket.remoteAddress}: not in FCGI_WEB_SERVER_ADDRS`);
+      socket.destroy();
+      return;
+    }
+    if (!application.admit()) {
+      refused();
       socket.destroy();
       return;
     }
@@ -121,7 +136,6 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     totalConnections++;
     socket.once('close', () => connections.remove(open));
   });
-  server.maxConnections = application.limits.maxConnections;
 
   let address: ServerAddress | undefined;
   const listening = (async () => {
