@@ -10,6 +10,9 @@ export interface ServeCommand {
   /** Undefined: let serve() pick (fd 0 from a web server, $FASTCGI_LISTEN, else 127.0.0.1:9000). */
   readonly listen: ListenTarget | undefined;
   readonly socketMode: number | undefined;
+  /** Unix socket owner and group (names or ids), as php-fpm's listen.owner/listen.group. */
+  readonly socketOwner: string | undefined;
+  readonly socketGroup: string | undefined;
   /** Undefined runs the app in this process; a number runs a node:cluster primary and that many workers. */
   readonly workers: number | undefined;
   readonly statusPath: string | undefined;
@@ -50,6 +53,9 @@ Where to listen (first that applies):
 
 Options:
   --socket-mode <octal>   Unix socket file mode (default 660)           $FASTCGI_SOCKET_MODE
+  --socket-owner <user>   Unix socket owner (root only)                 $FASTCGI_SOCKET_OWNER
+  --socket-group <group>  Unix socket group, e.g. www-data so the web
+                          server may connect (the user must be in it)   $FASTCGI_SOCKET_GROUP
   --workers <n>           run a primary and n worker processes sharing the
                           socket (default: one process, no primary)     $FASTCGI_WORKERS
   --status-path <path>    answer this path with server status           $FASTCGI_STATUS_PATH
@@ -119,6 +125,8 @@ function parseServe(argv: readonly string[], env: Env): Command {
     listen: { type: 'string', short: 'l' },
     fd: { type: 'string' },
     'socket-mode': { type: 'string' },
+    'socket-owner': { type: 'string' },
+    'socket-group': { type: 'string' },
     workers: { type: 'string', short: 'w' },
     'status-path': { type: 'string' },
     'shutdown-timeout': { type: 'string' },
@@ -148,6 +156,8 @@ function parseServe(argv: readonly string[], env: Env): Command {
     module: moduleOf(positionals, env, 'serve'),
     listen,
     socketMode: mode === undefined ? undefined : parseInt(mode, 8),
+    socketOwner: pick(str('socket-owner'), env, 'FASTCGI_SOCKET_OWNER'),
+    socketGroup: pick(str('socket-group'), env, 'FASTCGI_SOCKET_GROUP'),
     workers: workers === undefined ? undefined : integer(workers, '--workers', 1, 1024),
     statusPath,
     shutdownTimeout: Math.round(seconds * 1000),

@@ -4,6 +4,9 @@ import type { ProcessStats, StatusReport } from './status.js';
 /** Environment variable carrying the primary's listen target to its workers (JSON). */
 export const WORKER_TARGET_ENV = 'FASTCGI_FETCH_WORKER_TARGET';
 
+/** Environment variable carrying the operator's umask to workers when the primary runs under a strict one. */
+export const WORKER_UMASK_ENV = 'FASTCGI_FETCH_WORKER_UMASK';
+
 /** Messages a worker sends its primary. */
 export type WorkerMessage =
   | { type: 'ready' }

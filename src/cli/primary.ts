@@ -2,7 +2,7 @@ import cluster, { type Worker } from 'node:cluster';
 import { clearStaleSocket } from '../server/unix-socket.js';
 import type { ServeCommand } from './args.js';
 import { CliError, describeListenError } from './errors.js';
-import { encodeTarget, isMessage, WORKER_TARGET_ENV, type PrimaryMessage, type WorkerMessage } from './ipc.js';
+import { encodeTarget, isMessage, WORKER_TARGET_ENV, WORKER_UMASK_ENV, type PrimaryMessage, type WorkerMessage } from './ipc.js';
 import { log } from './log.js';
 import { chooseTarget, describeTarget } from './serving.js';
 import { summarize, type ProcessStats } from './status.js';
@@ -207,6 +207,10 @@ export async function runPrimary(command: ServeCommand & { workers: number }): P
     } catch (error) {
       throw describeListenError(error, where);
     }
+    // node:cluster binds the socket here, in the primary, when the first worker listens; the
+    // worker then gives it its mode, owner and group. Until then it must not be wider than
+    // owner-only, so the primary keeps a strict umask; workers get the operator's back.
+    process.env[WORKER_UMASK_ENV] = String(process.umask(0o177));
   }
   // Workers run this same script; a plain `node` child would not know about tsx & co.
   cluster.setupPrimary({ silent: false });

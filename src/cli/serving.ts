@@ -29,7 +29,10 @@ export function chooseTarget(command: ServeCommand): ListenTarget {
 function listenOptions(target: ListenTarget, command: ServeCommand): ServeOptions {
   const base: ServeOptions = { closeTimeout: command.shutdownTimeout };
   if (target.kind === 'tcp') return { ...base, hostname: target.host, port: target.port };
-  if (target.kind === 'unix') return { ...base, path: target.path, ...(command.socketMode === undefined ? {} : { socketMode: command.socketMode }) };
+  if (target.kind === 'unix') {
+    const { socketMode, socketOwner, socketGroup } = command;
+    return { ...base, path: target.path, ...(socketMode === undefined ? {} : { socketMode }), ...(socketOwner === undefined ? {} : { socketOwner }), ...(socketGroup === undefined ? {} : { socketGroup }) };
+  }
   // CGI: no listen option, so serve() answers the one request of this process.
   if (target.kind === 'cgi') return base;
   return { ...base, fd: target.fd };

@@ -2,7 +2,7 @@ import cluster from 'node:cluster';
 import type { FastCGIServer } from '../server/serve.js';
 import type { ServeCommand } from './args.js';
 import { CliError } from './errors.js';
-import { decodeTarget, isMessage, WORKER_TARGET_ENV, type PrimaryMessage, type WorkerMessage } from './ipc.js';
+import { decodeTarget, isMessage, WORKER_TARGET_ENV, WORKER_UMASK_ENV, type PrimaryMessage, type WorkerMessage } from './ipc.js';
 import { loadApp } from './load-app.js';
 import { chooseTarget, startServing } from './serving.js';
 import { Counters, summarize, type StatusReport } from './status.js';
@@ -20,6 +20,9 @@ function send(message: WorkerMessage): void {
  * and stops gracefully when told to, on SIGTERM/SIGINT, or when the primary disappears.
  */
 export async function runWorker(command: ServeCommand): Promise<number> {
+  // The primary's strict umask is for its socket only; the app creates files as the operator asked.
+  const umask = process.env[WORKER_UMASK_ENV];
+  if (umask !== undefined && /^\d+$/.test(umask)) process.umask(Number(umask));
   const counters = new Counters();
   const pending = new Map<number, (report: StatusReport) => void>();
   let nextId = 1;

@@ -15,6 +15,7 @@ import {
   type RecordHandler,
 } from '../protocol/index.js';
 import type { FastCGIRole } from '../types.js';
+import type { ConnectionSlots, IdleLink } from './connection-slots.js';
 import { BodyTimeoutError, InputStream, type FlowControl } from './input-stream.js';
 import { RequestSlots, type EngineLimits } from './limits.js';
 import { FastCGIRequest, type RequestHost } from './request.js';
@@ -32,6 +33,8 @@ export interface ConnectionOptions {
   limits: EngineLimits;
   /** Concurrency shared by every connection of one application (FCGI_MAX_REQS). */
   slots: RequestSlots;
+  /** The application's connections (FCGI_MAX_CONNS), where this one may be evicted while idle. */
+  connections?: ConnectionSlots;
 }
 
 const ROLES: Record<number, FastCGIRole | undefined> = {
@@ -69,8 +72,18 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   #admitOne = false;
   #served = 0;
   #closed = false;
-  /** The shared watchdog checks idleness, stalled PARAMS and stalled bodies: no timer per request or connection. */
-  readonly #watched: Watched = { inspect: (now) => this.#inspect(now), slot: -1 };
+  /**
+   * The shared watchdog checks idleness, stalled PARAMS and stalled bodies: no timer per request
+   * or connection. The same object links the connection into the application's idle list.
+   */
+  readonly #watched: Watched & IdleLink = {
+    inspect: (now) => this.#inspect(now),
+    slot: -1,
+    idlePrev: undefined,
+    idleNext: undefined,
+    idleLinked: false,
+    evict: () => this.#end(),
+  };
   #watchTick: number | undefined;
   /** When the last request ended (ms since epoch); undefined while requests are in flight. */
   #idleSince: number | undefined = Date.now();
@@ -78,6 +91,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   constructor(transport: Transport, options: ConnectionOptions) {
     this.#transport = transport;
     this.#options = options;
+    options.connections?.opened(this.#watched);
     this.#watch();
   }
 
@@ -212,7 +226,10 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     request.stdin.discard();
     request.data?.discard();
     if (!request.keepConn || (this.#draining && this.#requests.size === 0)) this.#end();
-    else if (this.#requests.size === 0) this.#idleSince = Date.now();
+    else if (this.#requests.size === 0) {
+      this.#idleSince = Date.now();
+      this.#options.connections?.idle(this.#watched);
+    }
   }
 
   // internals
@@ -242,7 +259,10 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     const request = new FastCGIRequest(now, requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this);
     this.#requests.set(requestId, request);
     this.#current = request;
-    this.#idleSince = undefined;
+    if (this.#idleSince !== undefined) {
+      this.#idleSince = undefined;
+      this.#options.connections?.busy(this.#watched);
+    }
   }
 
   #request(requestId: number): FastCGIRequest | undefined {
@@ -333,6 +353,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   }
 
   #close(): void {
+    if (!this.#closed) this.#options.connections?.closed(this.#watched);
     this.#closed = true;
     if (this.#watchTick !== undefined) unwatch(this.#watched, this.#watchTick);
     this.#watchTick = undefined;

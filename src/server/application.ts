@@ -1,4 +1,5 @@
 import { Connection } from '../engine/connection.js';
+import { ConnectionSlots } from '../engine/connection-slots.js';
 import { DEFAULT_LIMITS, RequestSlots, type EngineLimits } from '../engine/limits.js';
 import type { Transport } from '../engine/transport.js';
 import { installFastGlobals } from '../fetch/fast-globals.js';
@@ -9,7 +10,10 @@ import { WorkTracker } from './work-tracker.js';
 
 /** The limits and hooks of one application, whatever carries its connections. */
 export interface ApplicationOptions {
-  /** Most connections at once (FCGI_MAX_CONNS); default 1024. */
+  /**
+   * Most connections at once (FCGI_MAX_CONNS); default 1024. At the limit a new connection
+   * closes the one idle longest; it is refused only when every connection has a request in flight.
+   */
   maxConnections?: number;
   /** Most concurrent requests over all connections (FCGI_MAX_REQS); more get OVERLOADED. Default 1024. */
   maxRequests?: number;
@@ -39,6 +43,11 @@ export interface ApplicationOptions {
 
 /** A fetch app ready to run the FastCGI engine over any number of transports. */
 export interface Application {
+  /**
+   * Makes room for one more connection under `maxConnections`, closing the connection idle
+   * longest if need be; false when every connection has a request in flight (refuse it).
+   */
+  admit(): boolean;
   /** Runs the engine over one connection. */
   attach(transport: Transport): Connection;
   /** Resolves once every handler and every `waitUntil` promise so far has settled. */
@@ -65,6 +74,7 @@ export function createApplication(app: App, options: ApplicationOptions = {}): A
     bodyTimeout: options.bodyTimeout ?? DEFAULT_LIMITS.bodyTimeout,
   };
   const slots = new RequestSlots(options.maxRequests ?? 1024);
+  const connections = new ConnectionSlots(limits.maxConnections);
   const work = new WorkTracker();
   const log = options.log ?? stderrLine;
   const handlerOptions: RequestHandlerOptions = {
@@ -76,10 +86,12 @@ export function createApplication(app: App, options: ApplicationOptions = {}): A
   };
   let totalRequests = 0;
   return {
+    admit: () => connections.admit(),
     attach(transport) {
       return new Connection(transport, {
         limits,
         slots,
+        connections,
         onRequest: (request) => {
           totalRequests++;
           const pending = handleRequest(request, handlerOptions);

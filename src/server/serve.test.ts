@@ -81,6 +81,13 @@ describe('serve', () => {
     expect((await stat(strict)).mode & 0o777).toBe(0o600);
   });
 
+  it('refuses a socket group that does not exist before binding anything', async () => {
+    const path = join(dir, 'grouped.sock');
+    const server = start(() => new Response('x'), { path, socketGroup: 'no-such-group-here' });
+    await expect(server.ready()).rejects.toThrow('no such group "no-such-group-here" on this machine');
+    await expect(stat(path)).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
   it('replaces a stale socket file but refuses a live socket and a regular file', async () => {
     const stale = join(dir, 'stale.sock');
     const old = createServer();

@@ -1,5 +1,4 @@
 import cluster from 'node:cluster';
-import { chmod } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import type { Connection } from '../engine/connection.js';
 import type { App, FetchHandler } from '../types.js';
@@ -8,7 +7,7 @@ import { createApplication, type ApplicationOptions } from './application.js';
 import { resolveTarget, type ListenTarget } from './listen-target.js';
 import { attachSocket } from './socket-connection.js';
 import { SlotList, type Slotted } from '../engine/slot-list.js';
-import { clearStaleSocket } from './unix-socket.js';
+import { applySocketAccess, clearStaleSocket, resolveSocketAccess } from './unix-socket.js';
 
 /** Options for {@link serve}. Listen options are exclusive: `fd`, else `path`, else `port`. */
 export interface ServeOptions extends ApplicationOptions {
@@ -20,6 +19,13 @@ export interface ServeOptions extends ApplicationOptions {
   path?: string;
   /** File mode of the Unix socket; default 0o660 (owner and group, as php-fpm). */
   socketMode?: number;
+  /** Owner of the Unix socket, a user name or uid (php-fpm's listen.owner); only root may set it. */
+  socketOwner?: string | number;
+  /**
+   * Group of the Unix socket, a name or gid (php-fpm's listen.group), e.g. `'www-data'` so the
+   * web server's workers may connect; a process that is not root must belong to that group.
+   */
+  socketGroup?: string | number;
   /** An inherited listening socket (e.g. 0, where web servers put it). */
   fd?: number;
   /** Addresses allowed to connect over TCP; default $FCGI_WEB_SERVER_ADDRS (comma-separated), else all. */
@@ -109,10 +115,25 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
   const allowList = allowed.length > 0 ? new Set(allowed.map(normalizeAddress)) : undefined;
   const connections = new SlotList<OpenConnection>();
   let totalConnections = 0;
+  let lastRefusal = 0;
+  // One line now and then, not one per connection of a flood.
+  const refused = () => {
+    const now = Date.now();
+    if (now - lastRefusal < 10_000) return;
+    lastRefusal = now;
+    (options.log ?? log)(
+      `fastcgi-fetch: refusing connections: all ${application.limits.maxConnections} (maxConnections) have a request in flight`,
+    );
+  };
 
   const server: Server = createServer({ noDelay: true }, (socket) => {
     if (allowList && socket.remoteFamily !== undefined && !allowList.has(normalizeAddress(socket.remoteAddress))) {
       log(`fastcgi-fetch: refused a connection from ${socket.remoteAddress}: not in FCGI_WEB_SERVER_ADDRS`);
+      socket.destroy();
+      return;
+    }
+    if (!application.admit()) {
+      refused();
       socket.destroy();
       return;
     }
@@ -121,12 +142,15 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     totalConnections++;
     socket.once('close', () => connections.remove(open));
   });
-  server.maxConnections = application.limits.maxConnections;
 
   let address: ServerAddress | undefined;
   const listening = (async () => {
     if (resolved instanceof Error) throw resolved;
     const target = resolved;
+    const access =
+      target.kind === 'unix'
+        ? resolveSocketAccess({ mode: options.socketMode ?? 0o660, owner: options.socketOwner, group: options.socketGroup })
+        : undefined;
     // A cluster worker listens on the primary's socket, which is live by design.
     if (target.kind === 'unix' && !cluster.isWorker) await clearStaleSocket(target.path);
     await new Promise<void>((resolve, reject) => {
@@ -145,7 +169,13 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     });
     server.on('error', (error) => log(`fastcgi-fetch: server error: ${error.message}`));
     if (target.kind === 'unix') {
-      if (!cluster.isWorker) await chmod(target.path, options.socketMode ?? 0o660);
+      // In a cluster the primary bound the socket (under its umask); each worker sets it again.
+      try {
+        await applySocketAccess(target.path, access!);
+      } catch (error) {
+        server.close();
+        throw error;
+      }
       address = { type: 'unix', path: target.path };
     } else if (target.kind === 'fd') {
       address = { type: 'fd', fd: target.fd };

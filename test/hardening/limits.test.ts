@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { serve, type App, type FastCGIServer, type ServeOptions } from 'fastcgi-fetch';
 import { ProtocolStatus, encodeBeginRequest, encodeParams, Role } from '../../src/protocol/index.js';
 import { serverFixture } from './fixture.js';
-import { eventually, gate, head, params, whole } from './peer.js';
+import { eventually, floodableConnections, gate, head, params, silentFlood, whole } from './peer.js';
 
 const fixture = serverFixture('fcgi-hardening-');
 const open = fixture.open;
@@ -50,6 +50,44 @@ describe('limits over real sockets', () => {
     await eventually(() => server.connections === 1, 2000, 'first connection gone');
     const fourth = await open(server);
     expect((await fourth.fetch(1, 'GET', '/')).body.toString()).toBe('served');
+  });
+
+  it('answers a request at once while 2000 silent connections hold every slot, closing those idle longest and never a busy one', async () => {
+    // The default maxConnections (1024) against 2000 silent peers, scaled down only if this
+    // process may not open that many files.
+    const max = floodableConnections(1024);
+    const release = gate();
+    const server = await start(
+      async (request) => {
+        if (new URL(request.url).pathname === '/slow') await release.promise;
+        return new Response('hello');
+      },
+      max === 1024 ? {} : { maxConnections: max },
+    );
+    // The oldest connection of all, but with a request in flight: it must survive the flood.
+    const busy = await open(server);
+    busy.send(whole(1, params('GET', '/slow')));
+    await eventually(() => server.activeRequests === 1, 2000, 'slow request running');
+
+    const count = 2 * max - 48; // 2000 at the default
+    const flood = await silentFlood((server.address as { path: string }).path, count, () => server.totalConnections);
+    try {
+      const began = Date.now();
+      const honest = await open(server);
+      expect((await honest.fetch(1, 'GET', '/')).body.toString()).toBe('hello');
+      expect(Date.now() - began).toBeLessThan(3000); // at once, next to the 120 s idle timeout
+
+      // Room was made from the silent connections in the order they came, oldest first.
+      const evicted = count - (max - 2);
+      await eventually(() => flood.closed.size === evicted, 5000, `${evicted} silent connections closed`);
+      expect([...flood.closed].every((index) => index < evicted)).toBe(true);
+      expect(busy.closed).toBe(false);
+      release.open();
+      expect((await busy.response(1)).body.toString()).toBe('hello');
+    } finally {
+      release.open();
+      flood.destroy();
+    }
   });
 
   it('answers requests over maxRequests with END_REQUEST OVERLOADED, on the same and on other connections, and serves the rest', async () => {

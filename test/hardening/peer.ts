@@ -3,6 +3,7 @@
  * repo's codec, so tests can send exactly the records (or half-records) a hostile or broken
  * peer would, and see what the application answers per request id.
  */
+import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import {
   RecordReader,
@@ -230,4 +231,51 @@ export function gate(): { promise: Promise<void>; open(): void } {
   let open!: () => void;
   const promise = new Promise<void>((resolve) => (open = resolve));
   return { promise, open };
+}
+
+/** Connections that open and never send a byte, as a flood would; `closed` holds the indexes the application closed. */
+export interface SilentFlood {
+  readonly sockets: Socket[];
+  readonly closed: Set<number>;
+  destroy(): void;
+}
+
+/**
+ * Opens `count` silent connections to the Unix socket at `path`, a batch at a time, each batch
+ * accepted by the server (`accepted()` counts what it took in) before the next: the listen
+ * backlog holds 511 at most.
+ */
+export async function silentFlood(path: string, count: number, accepted: () => number): Promise<SilentFlood> {
+  const sockets: Socket[] = [];
+  const closed = new Set<number>();
+  const flood = { sockets, closed, destroy: () => sockets.forEach((socket) => socket.destroy()) };
+  const base = accepted();
+  try {
+    for (let start = 0; start < count; start += 100) {
+      const batch = Array.from({ length: Math.min(100, count - start) }, (_, i) => {
+        const socket = connect({ path });
+        socket.on('error', () => {});
+        socket.once('close', () => closed.add(start + i));
+        sockets.push(socket);
+        return new Promise((resolve) => socket.once('connect', resolve));
+      });
+      await Promise.all(batch);
+      // None refused: while idle connections can make room, every newcomer gets in. (Waiting
+      // for all to be taken in also keeps the backlog from filling: connect() would fail EAGAIN.)
+      await eventually(() => accepted() === base + sockets.length, 5000, 'every new connection accepted');
+    }
+  } catch (error) {
+    flood.destroy();
+    throw error;
+  }
+  return flood;
+}
+
+/**
+ * The most connections a test may flood an application with in this process (both ends count
+ * against the open-files limit): `wanted`, or less where the limit is low.
+ */
+export function floodableConnections(wanted: number): number {
+  const files = Number(/^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 1024);
+  return Math.min(wanted, Math.floor((files - 200) / 4));
 }

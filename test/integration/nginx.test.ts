@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type FastCGIServer } from 'fastcgi-fetch';
+import { floodableConnections, silentFlood } from '../hardening/peer.js';
 import { startNginx } from '../servers/nginx.js';
 import { installed, type WebServer } from '../servers/web-server.js';
 import { FIVE_MIB, createFixtureApp, pattern, sha256, type FixtureProbe } from './fixture-app.js';
@@ -154,5 +155,41 @@ describe.skipIf(!hasNginx).each(variants)('behind nginx over $transport, keep-co
     const reason = await Promise.race([aborted, new Promise((_, reject) => setTimeout(() => reject(new Error('signal never aborted')), 10_000))]);
     expect(reason).toBeInstanceOf(DOMException);
     expect((reason as DOMException).name).toBe('AbortError');
+  });
+});
+
+describe.skipIf(!hasNginx).each([false, true])('behind nginx (keep-conn %s) while silent connections hold every slot', (keepConn) => {
+  let dir: string;
+  let app: FastCGIServer;
+  let nginx: WebServer;
+  const max = floodableConnections(1024);
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fcgi-nginx-flood-'));
+    const limit = max === 1024 ? {} : { maxConnections: max };
+    app = await serve(() => new Response('answered'), { path: join(dir, 'app.sock'), socketMode: 0o666, log: () => {}, ...limit }).ready();
+    nginx = await startNginx({ upstream: { path: join(dir, 'app.sock') }, keepConn });
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    await app?.close({ timeout: 1000 });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('answers the next browser request at once after 2000 connections that send nothing', async () => {
+    // Without keep-conn, nginx needs a new connection per request: refused, it answered 502.
+    // With keep-conn, its cached connection is the one idle longest: the flood closes it, and
+    // nginx must open another rather than fail the request.
+    expect(await (await fetch(`${nginx.url}/`)).text()).toBe('answered');
+    const flood = await silentFlood(join(dir, 'app.sock'), 2 * max - 48, () => app.totalConnections);
+    try {
+      const began = Date.now();
+      const response = await fetch(`${nginx.url}/`);
+      expect([response.status, await response.text()]).toEqual([200, 'answered']);
+      expect(Date.now() - began).toBeLessThan(3000); // at once, next to the 120 s idle timeout
+    } finally {
+      flood.destroy();
+    }
   });
 });

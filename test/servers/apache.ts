@@ -43,6 +43,8 @@ interface BaseOptions {
   files?: Record<string, string>;
   /** Spawned app, if any – written as <dir>/app.fcgi wrapper script. */
   app?: SpawnedApp;
+  /** Workers as www-data with no capabilities left, as Debian runs Apache (see the file's head). */
+  stockPrivileges?: boolean | undefined;
 }
 
 async function startApacheWith(o: BaseOptions & { wrapperVar?: (wrapper: string) => void }): Promise<WebServer> {
@@ -77,7 +79,7 @@ ${o.body({ dir, port })}
   const configFile = path.join(dir, 'httpd.conf');
   fs.writeFileSync(configFile, conf);
   const apache = ['apache2', '-f', configFile];
-  const command = installed('setpriv')
+  const command = installed('setpriv') && !o.stockPrivileges
     ? ['setpriv', `--inh-caps=${FILE_CAPS}`, `--ambient-caps=${FILE_CAPS}`, '--securebits=+no_setuid_fixup', '--', ...apache, '-DFOREGROUND']
     : [...apache, '-DFOREGROUND'];
   return launch({
@@ -112,6 +114,8 @@ export interface ApacheProxyOptions {
    * Default true, as in the snippet.
    */
   reuse?: boolean;
+  /** Workers as plain www-data, without the root capabilities the harness otherwise keeps. */
+  stockPrivileges?: boolean;
 }
 
 function withoutReuse(snippet: string, drop: boolean): string {
@@ -127,6 +131,7 @@ export function startApache(o: ApacheProxyOptions): Promise<WebServer> {
   return startApacheWith({
     name: 'apache-proxy-fcgi',
     modules: ['proxy', 'proxy_fcgi'],
+    stockPrivileges: o.stockPrivileges,
     body: () =>
       withoutReuse(renderSnippet('apache-proxy-fcgi.conf', { PREFIX: o.prefix ?? '/', UPSTREAM: target }), o.reuse === false) +
       (o.buffering === false ? `\n<Proxy "${target}">\n    ProxySet flushpackets=on\n</Proxy>\n` : ''),

@@ -1,4 +1,5 @@
 /** Real Caddy 2 (reverse_proxy + fastcgi transport); user-facing part: examples/config/Caddyfile */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -18,6 +19,8 @@ export interface CaddyOptions {
   prefix?: string;
   /** false: flush_interval -1 (flush every write). Default true: Caddy buffers the response. */
   buffering?: boolean;
+  /** Run Caddy as this user with its groups, as Debian's caddy.service does (User=caddy); default: root. */
+  user?: string;
 }
 
 export async function startCaddy(o: CaddyOptions): Promise<WebServer> {
@@ -48,6 +51,14 @@ ${site}
   const configFile = path.join(dir, 'Caddyfile');
   fs.writeFileSync(configFile, conf);
   const args = ['--config', configFile, '--adapter', 'caddyfile'];
+  // setpriv execs Caddy, so the pid the harness stops is Caddy's own.
+  const as = o.user === undefined ? [] : ['setpriv', `--reuid=${o.user}`, `--regid=${o.user}`, '--init-groups', '--'];
+  if (o.user !== undefined) {
+    for (const sub of ['config', 'data']) {
+      fs.mkdirSync(path.join(dir, sub), { recursive: true });
+      chownTo(path.join(dir, sub), o.user);
+    }
+  }
   return launch({
     name: 'caddy',
     dir,
@@ -55,7 +66,11 @@ ${site}
     configFile,
     // Caddy writes autosave.json and certificates under HOME/XDG dirs: keep them in the temp dir.
     env: { HOME: dir, XDG_CONFIG_HOME: path.join(dir, 'config'), XDG_DATA_HOME: path.join(dir, 'data') },
-    validate: ['caddy', 'validate', ...args],
-    command: ['caddy', 'run', ...args],
+    validate: [...as, 'caddy', 'validate', ...args],
+    command: [...as, 'caddy', 'run', ...args],
   });
+}
+
+function chownTo(dir: string, user: string): void {
+  execFileSync('chown', [`${user}:`, dir]);
 }

@@ -2,6 +2,7 @@
  * Real lighttpd (mod_fastcgi) in front of a FastCGI app.
  * User-facing parts: examples/config/lighttpd*.conf
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
@@ -32,6 +33,7 @@ interface BaseOptions {
   vars: (dir: string) => Record<string, string>;
   buffering?: boolean | undefined;
   files?: Record<string, string> | undefined;
+  user?: string | undefined;
 }
 
 async function startLighttpdWith(o: BaseOptions): Promise<WebServer> {
@@ -55,11 +57,16 @@ server.pid-file = ${str(path.join(dir, 'lighttpd.pid'))}
 server.upload-dirs = ( ${str(path.join(dir, 'tmp'))} )
 server.max-request-size = 102400
 mimetype.assign = ( ".txt" => "text/plain", ".html" => "text/html", ".json" => "application/json" )
-${o.buffering === false ? 'server.stream-response-body = 2\n' : ''}
+${o.user === undefined ? '' : `server.username = ${str(o.user)}\nserver.groupname = ${str(o.user)}\n`}${o.buffering === false ? 'server.stream-response-body = 2\n' : ''}
 ${renderSnippet(o.snippet, o.vars(dir))}
 `;
   const configFile = path.join(dir, 'lighttpd.conf');
   fs.writeFileSync(configFile, conf);
+  if (o.user !== undefined) {
+    // lighttpd opens its log after dropping to the user: Debian's /var/log/lighttpd is theirs too.
+    fs.writeFileSync(path.join(dir, 'error.log'), '');
+    for (const file of ['error.log', 'tmp']) execFileSync('chown', [`${o.user}:`, path.join(dir, file)]);
+  }
   return launch({
     name: o.name,
     dir,
@@ -77,6 +84,8 @@ export interface LighttpdOptions {
   prefix?: string;
   /** false: server.stream-response-body = 2 (default: lighttpd's buffering) */
   buffering?: boolean;
+  /** server.username and server.groupname (Debian's lighttpd.conf: www-data); default: stays root. */
+  user?: string;
 }
 
 /** mod_fastcgi to an app already listening on a unix socket or TCP port. */
@@ -85,6 +94,7 @@ export function startLighttpd(o: LighttpdOptions): Promise<WebServer> {
     name: 'lighttpd',
     snippet: 'lighttpd.conf',
     buffering: o.buffering,
+    user: o.user,
     vars: () => ({ PREFIX: o.prefix ?? '/', UPSTREAM: address(o.upstream) }),
   });
 }

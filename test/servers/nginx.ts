@@ -20,6 +20,8 @@ export interface NginxOptions {
   prefix?: string;
   /** fastcgi_buffering (default true). Apps can still send X-Accel-Buffering: no. */
   buffering?: boolean;
+  /** The workers' user, as nginx.conf's `user` (default root; Debian ships www-data). */
+  user?: string;
 }
 
 export async function startNginx(o: NginxOptions): Promise<WebServer> {
@@ -35,20 +37,20 @@ export async function startNginx(o: NginxOptions): Promise<WebServer> {
       ? `    upstream fastcgi_fetch_app {\n        server ${address};\n        keepalive 8;\n    }\n    fastcgi_keep_conn on;\n`
       : '';
     return `${upstream}${o.buffering === false ? '    fastcgi_buffering off;\n' : ''}\n${site}`;
-  });
+  }, o.user);
 }
 
 /**
  * Starts nginx in the foreground on a free loopback port with everything (pid, logs, temp
  * paths) in its own temp dir; `http(port)` gives what goes inside the `http { }` block.
  */
-export async function launchNginx(name: string, http: (port: number) => string): Promise<WebServer> {
+export async function launchNginx(name: string, http: (port: number) => string, user = 'root'): Promise<WebServer> {
   const dir = makeTempDir(name);
   const port = await freePort();
   for (const sub of ['body', 'fastcgi', 'proxy', 'uwsgi', 'scgi']) fs.mkdirSync(path.join(dir, 'tmp', sub), { recursive: true });
   const conf = `# written by test/servers/nginx.ts
 master_process on;
-user root;
+user ${user};
 worker_processes 1;
 pid ${dir}/nginx.pid;
 error_log ${dir}/error.log info;

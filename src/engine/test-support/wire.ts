@@ -96,6 +96,7 @@ export function createWire(options: WireOptions = {}): Wire {
     },
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     slots: options.slots ?? new RequestSlots(100),
+    ...(options.connections === undefined ? {} : { connections: options.connections }),
   });
   return wire;
 }
