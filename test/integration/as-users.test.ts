@@ -9,8 +9,8 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { CLI, cliArgv, FIXTURES, startProcess, type CliProcess } from '../cli/helpers.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { FIXTURES, ROOT, startProcess, type CliProcess } from '../cli/helpers.js';
 import { apacheModuleInstalled, startApache } from '../servers/apache.js';
 import { startCaddy } from '../servers/caddy.js';
 import { startLighttpd } from '../servers/lighttpd.js';
@@ -49,14 +49,32 @@ function prepareAccounts(): string | undefined {
     run('useradd', ['--system', '--gid', 'caddy', '--create-home', '--home-dir', '/var/lib/caddy', '--shell', '/usr/sbin/nologin', 'caddy']);
     run('usermod', ['-aG', 'www-data', 'caddy']);
   }
-  const check = `require('fs').accessSync(${JSON.stringify(CLI)})`;
+  const check = `require('fs').accessSync(${JSON.stringify(INSTALLED_CLI)})`;
   if (!run('setpriv', [`--reuid=${APP_USER}`, `--regid=${APP_USER}`, '--init-groups', '--', process.execPath, '-e', check])) {
     return `user ${APP_USER} cannot run ${process.execPath} or read this checkout`;
   }
   return undefined;
 }
 
-const accounts = prepareAccounts();
+/**
+ * The built package and the app, copied where any user may read them, as a deployment has them
+ * (/srv, /opt): the checkout itself may sit in a folder only root can enter (/root in CI).
+ */
+function installForAnyUser(): { cli: string; app: string } {
+  const dir = makeTempDir('as-users-install');
+  fs.cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
+  fs.copyFileSync(path.join(FIXTURES, 'app.mjs'), path.join(dir, 'app.mjs'));
+  return { cli: path.join(dir, 'dist/src/cli.js'), app: path.join(dir, 'app.mjs') };
+}
+
+const install = fs.existsSync(path.join(ROOT, 'dist/src/cli.js')) ? installForAnyUser() : undefined;
+afterAll(() => {
+  if (install !== undefined) fs.rmSync(path.dirname(path.dirname(path.dirname(install.cli))), { recursive: true, force: true });
+});
+const INSTALLED_CLI = install?.cli ?? path.join(ROOT, 'dist/src/cli.js');
+
+const accounts = install === undefined ? 'the package is not built (npm run build)' : prepareAccounts();
 
 function uidOf(user: string): number {
   return Number(spawnSync('id', ['-u', user], { encoding: 'utf8' }).stdout.trim());
@@ -101,7 +119,12 @@ async function deploy(socketArgs: string[], startServer: (upstream: Upstream) =>
     '--init-groups',
     '--',
     process.execPath,
-    ...cliArgv(['serve', path.join(FIXTURES, 'app.mjs'), '--listen', sock, ...socketArgs]),
+    INSTALLED_CLI,
+    'serve',
+    install!.app,
+    '--listen',
+    sock,
+    ...socketArgs,
   ]);
   const deployment: Deployment = { app, server: undefined, dir };
   deployed.push(deployment);
