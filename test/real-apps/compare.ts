@@ -131,6 +131,8 @@ export function compare(
   ours: Observation & { origin: string },
   known: readonly Known[],
   departures: readonly Known[] = [],
+  /** For HEAD: how many body bytes the same request as GET got from each side. */
+  getLengths?: { own: number; ours: number },
 ): Comparison {
   const differences: string[] = [];
   // A body's length is a matter of framing (one side may stream what the other counted): each
@@ -151,7 +153,18 @@ export function compare(
   if (own.status !== ours.status) differences.push(`status: own ${own.status}, ours ${ours.status}`);
   if (own.statusText !== ours.statusText) differences.push(`status text: own ${JSON.stringify(own.statusText)}, ours ${JSON.stringify(ours.statusText)}`);
 
-  const noBody = hasNoBody(method, own.status);
+  // HEAD: the length GET would have, or none (RFC 9110 §9.3.2 lets a server leave it out, as
+  // the Node servers here do); a length the app's own server declares must be declared the same.
+  const head = method === 'HEAD' && getLengths !== undefined;
+  if (head) {
+    const ownLength = header(own, 'content-length');
+    const oursLength = header(ours, 'content-length');
+    if (ownLength !== undefined && oursLength !== ownLength) differences.push(`HEAD Content-Length: own ${ownLength}, ours ${oursLength ?? '(none)'}`);
+    if (ownLength === undefined && oursLength !== undefined && Number(oursLength) !== getLengths.ours) {
+      differences.push(`ours: HEAD Content-Length ${oursLength} where GET has ${getLengths.ours} bytes`);
+    }
+  }
+  const noBody = hasNoBody(method, own.status) && !head;
   const ownHeaders = headerTable(own, noBody ? new Set() : new Set(['content-length']));
   const oursHeaders = headerTable(ours, noBody ? new Set() : new Set(['content-length']));
   for (const name of new Set([...ownHeaders.keys(), ...oursHeaders.keys()])) {

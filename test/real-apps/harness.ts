@@ -111,7 +111,13 @@ export function describeRealApp(suite: RealAppSuite): void {
             observe(exchange, deployment.nginx.url, server),
           ]);
           const method = exchange.request?.method ?? 'GET';
-          const result = compare(method, { ...ownSeen, origin: ownOrigin }, { ...oursSeen, origin: deployment.nginx.url }, exchange.known ?? [], [NODE_HTTP_REASON_PHRASES, ...(suite.ownServerDepartures ?? [])]);
+          // A HEAD answer is measured against what GET gets.
+          const asGet = method === 'HEAD' ? { ...exchange, request: { ...exchange.request!, method: 'GET' } } : undefined;
+          const getLengths = asGet
+            ? { own: (await observe(asGet, ownOrigin, `own-${server}`)).body.length, ours: (await observe(asGet, deployment.nginx.url, server)).body.length }
+            : undefined;
+          const departures = [NODE_HTTP_REASON_PHRASES, ...(suite.ownServerDepartures ?? [])];
+          const result = compare(method, { ...ownSeen, origin: ownOrigin }, { ...oursSeen, origin: deployment.nginx.url }, exchange.known ?? [], departures, getLengths);
           const appLog = deployment.app.output().replace(/^LISTENING .*\n/m, '').slice(-1500);
           const nginxLog = deployment.nginx.errorLog().split('\n').filter((line) => /\[(error|crit|alert|emerg)\]/.test(line)).slice(-5).join('\n');
           const logs = result.differences.length > 0 ? `${appLog ? `\n--- app ---\n${appLog}` : ''}${nginxLog ? `\n--- nginx ---\n${nginxLog}` : ''}` : '';

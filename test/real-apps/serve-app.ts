@@ -14,16 +14,17 @@ import type { AddressInfo } from 'node:net';
 
 const [appName, serverName, socketPath] = process.argv.slice(2);
 
-async function loadApp(): Promise<unknown> {
+/** The app's module: its default export is not awaited (an itty router answers `then` too). */
+async function loadApp(): Promise<{ default: unknown }> {
   switch (appName) {
     case 'hono':
-      return (await import('./apps/hono-app.js')).default;
+      return import('./apps/hono-app.js');
     case 'itty':
-      return (await import('./apps/itty-app.js')).default;
+      return import('./apps/itty-app.js');
     case 'yoga':
-      return (await import('./apps/yoga-app.js')).default;
+      return import('./apps/yoga-app.js');
     case 'server-adapter':
-      return (await import('./apps/server-adapter-app.js')).default;
+      return import('./apps/server-adapter-app.js');
     default:
       throw new Error(`unknown app ${appName}`);
   }
@@ -61,7 +62,7 @@ async function serveOwn(app: unknown): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const app = await loadApp();
+  const app = (await loadApp()).default;
   if (serverName === 'own') return serveOwn(app);
   if (serverName !== 'fastcgi' && serverName !== 'fastcgi-platform') throw new Error(`unknown server ${serverName}`);
   if (!socketPath) throw new Error('a unix socket path is needed');
