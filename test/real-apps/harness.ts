@@ -22,6 +22,8 @@ export interface Exchange {
   run?(origin: string, variant: string): Promise<Observation>;
   /** Differences nginx makes to this exchange, each with its reason. */
   known?: readonly Known[];
+  /** Text the app's answer under its own server must hold: proof that the scenario ran at all. */
+  ownAnswerHolds?: string;
 }
 
 export interface RealAppSuite {
@@ -110,6 +112,7 @@ export function describeRealApp(suite: RealAppSuite): void {
             observe(exchange, ownOrigin, `own-${server}`),
             observe(exchange, deployment.nginx.url, server),
           ]);
+          if (exchange.ownAnswerHolds !== undefined) expect(ownSeen.body.toString('utf8'), 'the scenario did not run under the own server').toContain(exchange.ownAnswerHolds);
           const method = exchange.request?.method ?? 'GET';
           // A HEAD answer is measured against what GET gets.
           const asGet = method === 'HEAD' ? { ...exchange, request: { ...exchange.request!, method: 'GET' } } : undefined;

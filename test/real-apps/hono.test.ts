@@ -49,9 +49,9 @@ const exchanges: Exchange[] = [
   { name: 'compress: a tiny body stays as it is', request: { path: '/compressed/tiny', headers: [['accept-encoding', 'gzip']] } },
   { name: 'basic-auth: no credentials is 401 with a challenge', request: { path: '/admin/dashboard' } },
   { name: 'basic-auth: wrong credentials is 401', request: { path: '/admin/dashboard', headers: [['authorization', `Basic ${Buffer.from('admin:nope').toString('base64')}`]] } },
-  { name: 'basic-auth: the right credentials pass', request: { path: '/admin/dashboard', headers: [['authorization', `Basic ${Buffer.from('admin:s3cret').toString('base64')}`]] } },
+  { name: 'basic-auth: the right credentials pass', request: { path: '/admin/dashboard', headers: [['authorization', `Basic ${Buffer.from('admin:s3cret').toString('base64')}`]] }, ownAnswerHolds: 'welcome, admin' },
   { name: 'jwt: a signed token is issued', request: { path: '/token' } },
-  { name: 'jwt: a valid bearer token passes', request: { path: '/jwt/me', headers: [['authorization', `Bearer ${token}`]] } },
+  { name: 'jwt: a valid bearer token passes', request: { path: '/jwt/me', headers: [['authorization', `Bearer ${token}`]] }, ownAnswerHolds: '"sub":"user-1"' },
   { name: 'jwt: no token is 401', request: { path: '/jwt/me' } },
   { name: 'jwt: a forged token is 401', request: { path: '/jwt/me', headers: [['authorization', `Bearer ${token.slice(0, -2)}xx`]] } },
   { name: 'cookies: several Set-Cookie headers, signed and deleted ones', request: { path: '/cookies/set' } },
@@ -59,10 +59,11 @@ const exchanges: Exchange[] = [
     name: 'cookies: request cookies, in two Cookie headers, read back and verified',
     request: { path: '/cookies/get', headers: [['cookie', 'theme=dark; session=abc%20123'], ['cookie', 'signed=trusted.wrongsignature']] },
   },
-  { name: 'streamSSE: events with ids, names and multi-line data', request: { path: '/sse', headers: [['accept', 'text/event-stream']] } },
+  { name: 'streamSSE: events with ids, names and multi-line data', request: { path: '/sse', headers: [['accept', 'text/event-stream']] }, ownAnswerHolds: 'event: done' },
   {
     name: 'parseBody: multipart fields, a repeated field and a file',
     request: { method: 'POST', path: '/form', headers: [['content-type', form.contentType]], body: form.body },
+    ownAnswerHolds: 'notes.txt',
   },
   {
     name: 'parseBody: a urlencoded form',
@@ -80,6 +81,7 @@ const exchanges: Exchange[] = [
   {
     name: 'a chunked upload reaches the app whole',
     request: { method: 'POST', path: '/echo/upload', headers: [['content-type', 'application/json']], body: chunkedBody, chunked: true },
+    ownAnswerHolds: '"bodyLength":5013',
     known: [hostWithoutPort('headers.host'), ...chunkedUploadBuffered('headers.content-length', chunkedBody.length)],
   },
   { name: 'a redirect keeps its relative Location', request: { path: '/redirect' } },
@@ -98,8 +100,8 @@ const exchanges: Exchange[] = [
     request: { method: 'POST', path: '/proxy/echo', headers: [['content-type', 'text/plain']], body: 'forwarded body' },
   },
   { name: "proxy(): the upstream's 404", request: { path: '/proxy/missing' } },
-  { name: 'proxy(): a gzip-encoded upstream answer', request: { path: '/proxy/gzip', headers: [['accept-encoding', 'gzip']] } },
-  { name: 'proxy(): a brotli-encoded upstream answer', request: { path: '/proxy/br', headers: [['accept-encoding', 'br']] } },
+  { name: 'proxy(): a gzip-encoded upstream answer', request: { path: '/proxy/gzip', headers: [['accept-encoding', 'gzip']] }, ownAnswerHolds: 'the upstream says hello' },
+  { name: 'proxy(): a brotli-encoded upstream answer', request: { path: '/proxy/br', headers: [['accept-encoding', 'br']] }, ownAnswerHolds: 'the upstream says hello' },
 ];
 
 describeRealApp({
