@@ -129,6 +129,9 @@ app.all('/proxy/*', (c) =>
 );
 // The shortcut users also write: hand the upstream's fetch() response back as it is.
 app.get('/forward/*', (c) => fetch(`${upstream}${c.req.path.slice('/forward'.length)}`));
-app.get('/forward-head/*', (c) => fetch(`${upstream}${c.req.path.slice('/forward-head'.length)}`, { method: 'HEAD' }));
+// The same, asking the upstream for what the browser accepts (brotli, say).
+app.get('/forward-accepting/*', (c) =>
+  fetch(`${upstream}${c.req.path.slice('/forward-accepting'.length)}`, { headers: { 'accept-encoding': c.req.header('accept-encoding') ?? '' } }),
+);
 
 export default app;
