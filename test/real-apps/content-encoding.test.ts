@@ -52,28 +52,31 @@ describe.skipIf(!hasNginx)('a fetch() response from an encoding upstream, forwar
   const dir = mkdtempSync(join(tmpdir(), 'fcgi-encoding-'));
   let upstream: Upstream;
   let own: AppProcess;
-  const ours: Array<{ label: string; app: AppProcess; nginx: WebServer }> = [];
+  const ours: Array<{ label: string; nginx: WebServer }> = [];
+  const started: AppProcess[] = [];
 
   beforeAll(async () => {
     upstream = await startUpstream();
     const env = { UPSTREAM_URL: upstream.url };
-    const [ownApp, light, platform] = await Promise.all([
+    const starting = await Promise.allSettled([
       startAppProcess('hono', 'own', undefined, env),
       startAppProcess('hono', 'fastcgi', join(dir, 'light.sock'), env),
       startAppProcess('hono', 'fastcgi-platform', join(dir, 'platform.sock'), env),
     ]);
-    own = ownApp;
-    for (const [label, app] of [['light globals', light], ['platform globals', platform]] as const) {
-      ours.push({ label, app, nginx: await startNginx({ upstream: { path: app.address.path! } }) });
+    for (const s of starting) if (s.status === 'fulfilled') started.push(s.value);
+    const [ownApp, light, platform] = starting.map((s) => {
+      if (s.status === 'rejected') throw s.reason;
+      return s.value;
+    });
+    own = ownApp!;
+    for (const [label, app] of [['light globals', light!], ['platform globals', platform!]] as const) {
+      ours.push({ label, nginx: await startNginx({ upstream: { path: app.address.path! } }) });
     }
   });
 
   afterAll(async () => {
-    for (const { app, nginx } of ours) {
-      await nginx.stop();
-      await app.stop();
-    }
-    await own?.stop();
+    await Promise.all(ours.map(({ nginx }) => nginx.stop()));
+    await Promise.all(started.map((app) => app.stop()));
     await upstream?.close();
     rmSync(dir, { recursive: true, force: true });
   });

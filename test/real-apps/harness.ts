@@ -70,36 +70,34 @@ export function describeRealApp(suite: RealAppSuite): void {
     let own: AppProcess | undefined;
     let ownOrigin = '';
     const ours = new Map<string, { app: AppProcess; nginx: WebServer }>();
+    const started: AppProcess[] = [];
+    const nginxes: WebServer[] = [];
 
     beforeAll(async () => {
       const prepared = await suite.setup?.();
       teardown = prepared?.teardown;
       const env = prepared?.env ?? {};
-      const started = await Promise.allSettled([
+      const starting = await Promise.allSettled([
         startAppProcess(suite.app, 'own', undefined, env),
         ...VARIANTS.map((v) => startAppProcess(suite.app, v.server, join(dir, `${v.server}.sock`), env)),
       ]);
-      const processes = started.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
-      own = processes[0];
-      await Promise.all(
-        VARIANTS.map(async (v, i) => {
-          const app = processes[i + 1];
-          if (!app) return;
-          const nginx = await startNginx({ upstream: { path: app.address.path! }, keepConn: v.keepConn });
-          ours.set(v.server, { app, nginx });
-        }),
-      );
-      const failed = started.find((s) => s.status === 'rejected');
+      const processes = starting.map((s) => (s.status === 'fulfilled' ? s.value : undefined));
+      for (const p of processes) if (p) started.push(p);
+      const failed = starting.find((s) => s.status === 'rejected');
       if (failed) throw (failed as PromiseRejectedResult).reason;
-      ownOrigin = `http://127.0.0.1:${own!.address.port}`;
+      own = processes[0]!;
+      ownOrigin = `http://127.0.0.1:${own.address.port}`;
+      for (const [i, v] of VARIANTS.entries()) {
+        const app = processes[i + 1]!;
+        const nginx = await startNginx({ upstream: { path: app.address.path! }, keepConn: v.keepConn });
+        nginxes.push(nginx);
+        ours.set(v.server, { app, nginx });
+      }
     });
 
     afterAll(async () => {
-      await Promise.all([...ours.values()].map(async ({ app, nginx }) => {
-        await nginx.stop();
-        await app.stop();
-      }));
-      await own?.stop();
+      await Promise.all(nginxes.map((nginx) => nginx.stop()));
+      await Promise.all(started.map((app) => app.stop()));
       await teardown?.();
       rmSync(dir, { recursive: true, force: true });
     });

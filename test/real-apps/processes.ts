@@ -16,6 +16,12 @@ export interface AppProcess {
   stop(): Promise<void>;
 }
 
+/** Children still running: killed when this process exits, however it exits. */
+const live = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of live) child.kill('SIGKILL');
+});
+
 function exited(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
@@ -27,6 +33,8 @@ function exited(child: ChildProcess): Promise<void> {
 export async function startAppProcess(app: AppName, server: ServerName, socketPath: string | undefined, env: Record<string, string>): Promise<AppProcess> {
   const args = ['--import', 'tsx', ENTRY, app, server, ...(socketPath ? [socketPath] : [])];
   const child = spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  live.add(child);
+  child.once('exit', () => live.delete(child));
   let text = '';
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) {
