@@ -32,6 +32,15 @@ const DATA = Symbol('fastcgi-fetch.data');
 const PROPS = Symbol('fastcgi-fetch.props');
 
 /**
+ * A member a framework writes onto the context (GraphQL Yoga does `Object.assign(context,
+ * { params })`) becomes the context's own property, as on a plain object, instead of throwing
+ * on a getter without a setter.
+ */
+function own(target: object, name: string, value: unknown): void {
+  Object.defineProperty(target, name, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
  * The handler's second (and third) argument. Members read from params are prototype getters:
  * an object literal with getters would cost more than the rest of the request's setup (V8
  * makes new closures and defines each accessor at run time). Plain members are own properties.
@@ -63,24 +72,48 @@ class RequestContext implements FastCGIContext, ExecutionContext {
     return (home[PARAMS] ??= decodeParams(home[REQUEST]));
   }
 
+  set params(value: unknown) {
+    own(this, 'params', value);
+  }
+
   get remoteAddress(): string | undefined {
     return paramText(this[REQUEST].params, 'REMOTE_ADDR');
+  }
+
+  set remoteAddress(value: unknown) {
+    own(this, 'remoteAddress', value);
   }
 
   get remotePort(): number | undefined {
     return toPort(paramText(this[REQUEST].params, 'REMOTE_PORT'));
   }
 
+  set remotePort(value: unknown) {
+    own(this, 'remotePort', value);
+  }
+
   get serverName(): string | undefined {
     return paramText(this[REQUEST].params, 'SERVER_NAME');
+  }
+
+  set serverName(value: unknown) {
+    own(this, 'serverName', value);
   }
 
   get serverPort(): number | undefined {
     return toPort(paramText(this[REQUEST].params, 'SERVER_PORT'));
   }
 
+  set serverPort(value: unknown) {
+    own(this, 'serverPort', value);
+  }
+
   get https(): boolean {
     return isHttps(this[REQUEST].params);
+  }
+
+  set https(value: unknown) {
+    own(this, 'https', value);
   }
 
   get data(): ReadableStream<Uint8Array> | null {
@@ -89,9 +122,17 @@ class RequestContext implements FastCGIContext, ExecutionContext {
     return home[DATA];
   }
 
+  set data(value: unknown) {
+    own(this, 'data', value);
+  }
+
   get props(): Record<string, unknown> {
     const home = this[HOME];
     return (home[PROPS] ??= {});
+  }
+
+  set props(value: unknown) {
+    own(this, 'props', value);
   }
 
   log(message: string): void {

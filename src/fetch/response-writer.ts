@@ -1,5 +1,6 @@
 import type { FastCGIRequest } from '../engine/request.js';
 import { encodeHead, headBytes, headText, isAscii } from './cgi-head.js';
+import { headersToSend } from './decoded-by-fetch.js';
 import { plainBody } from './light-response.js';
 
 const encoder = new TextEncoder();
@@ -26,7 +27,7 @@ function headOf(request: FastCGIRequest, response: Response, contentLength: numb
   return encodeHead({
     status: response.status,
     statusText: response.statusText,
-    headers: response.headers,
+    headers: headersToSend(response),
     contentLength,
     keepDeclaredLength,
     authorizer: request.role === 'authorizer',
