@@ -7,14 +7,17 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
+/** What `npm test` around us sets that describes this project, not the user's npm settings. */
+const THIS_PROJECT = /^npm_(package_|lifecycle_|command$|config_local_prefix$|config_loglevel$)/i;
+
 /**
- * The environment for a nested npm or CLI run: no `npm_*` settings inherited from the `npm test`
- * around us (they name this project), no NODE_OPTIONS preloads, and this very node on PATH.
+ * The environment for a nested npm or CLI run: the user's npm settings (registry, cache, CA),
+ * but nothing naming this project, no NODE_OPTIONS preloads, and this very node on PATH.
  */
 export function cleanEnv(extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
   const env: Record<string, string | undefined> = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (!/^npm_/i.test(key) && key !== 'NODE_OPTIONS') env[key] = value;
+    if (!THIS_PROJECT.test(key) && key !== 'NODE_OPTIONS') env[key] = value;
   }
   env.PATH = `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`;
   return { ...env, ...extra };
