@@ -41,7 +41,7 @@ export interface FetchHandler<TContext = FastCGIContext> {
 
 /** Anything with a `fetch` method: a Hono app, an itty router, `export default { fetch }`. */
 export interface FetchApp<TContext = FastCGIContext> {
-  fetch(request: Request, context: TContext, executionContext: ExecutionContext): unknown;
+  fetch(request: Request, context: TContext, executionContext: ExecutionContext): Response | Promise<Response>;
 }
 
 /** Either shape `serve()` accepts. */

@@ -7,7 +7,7 @@ import { Counters, summarize } from './status.js';
 /** `serve` without --workers: the app runs in this very process. Resolves with the exit code. */
 export async function runSingle(command: ServeCommand): Promise<number> {
   const target = chooseTarget(command);
-  const app = await loadApp(command.module);
+  const { app } = await loadApp(command.module);
   const counters = new Counters();
   const report = async () => summarize([counters.snapshot()], { startedAt: counters.startedAt, workers: 1, workerRestarts: 0 });
   const server = await startServing(app, command, target, counters, report);

@@ -61,7 +61,7 @@ export async function runWorker(command: ServeCommand): Promise<number> {
   let server: FastCGIServer;
   try {
     const target = decodeTarget(process.env[WORKER_TARGET_ENV]) ?? chooseTarget(command);
-    const app = await loadApp(command.module);
+    const { app } = await loadApp(command.module);
     server = await startServing(app, command, target, counters, report);
   } catch (error) {
     const failure = error instanceof CliError ? error : new CliError(error instanceof Error ? error.message : String(error));
