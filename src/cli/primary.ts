@@ -1,4 +1,5 @@
 import cluster, { type Worker } from 'node:cluster';
+import type { ListenTarget } from '../server/listen-target.js';
 import { clearStaleSocket } from '../server/unix-socket.js';
 import type { ServeCommand } from './args.js';
 import { CliError, describeListenError } from './errors.js';
@@ -197,9 +198,24 @@ class Supervisor {
   }
 }
 
+/**
+ * Inherited sockets above fd 2 (systemd's, `--fd 3`) go to each worker under the same number and
+ * the worker accepts on them itself: through the primary, node:cluster would close such an fd
+ * once its last worker exits, and no replacement could listen again.
+ */
+function inheritedByWorkers(target: ListenTarget): ListenTarget {
+  return target.kind === 'fd' && target.fd > 2 ? { kind: 'fds', fds: [target.fd], names: [] } : target;
+}
+
+function workerStdio(fds: readonly number[]): Array<number | 'ignore' | 'ipc'> {
+  const stdio: Array<number | 'ignore' | 'ipc'> = [0, 1, 2];
+  for (let fd = 3; fd <= Math.max(...fds); fd++) stdio.push(fds.includes(fd) ? fd : 'ignore');
+  return [...stdio, 'ipc'];
+}
+
 /** `serve --workers N`: runs the cluster primary. Resolves with the exit code. */
 export async function runPrimary(command: ServeCommand & { workers: number }): Promise<number> {
-  const target = chooseTarget(command);
+  const target = inheritedByWorkers(chooseTarget(command));
   const where = describeTarget(target);
   if (target.kind === 'unix') {
     try {
@@ -213,7 +229,7 @@ export async function runPrimary(command: ServeCommand & { workers: number }): P
     process.env[WORKER_UMASK_ENV] = String(process.umask(0o177));
   }
   // Workers run this same script; a plain `node` child would not know about tsx & co.
-  cluster.setupPrimary({ silent: false });
+  cluster.setupPrimary(target.kind === 'fds' ? { stdio: workerStdio(target.fds) } : { silent: false });
   const supervisor = new Supervisor(command, encodeTarget(target));
 
   let signalled: NodeJS.Signals | undefined;

@@ -10,19 +10,21 @@ export function describeTarget(target: ListenTarget): string {
   if (target.kind === 'tcp') return target.host.includes(':') ? `[${target.host}]:${target.port}` : `${target.host}:${target.port}`;
   if (target.kind === 'unix') return target.path;
   if (target.kind === 'cgi') return 'CGI (one request from the environment)';
+  if (target.kind === 'fds') return target.fds.map((fd, i) => (target.names[i] ? `fd ${fd} (${target.names[i]})` : `fd ${fd}`)).join(', ');
   return `fd ${target.fd}`;
 }
 
 /**
  * The target chosen once for every process: an explicit flag, else what serve() would pick
- * (fd 0 from a web server, $FASTCGI_LISTEN, 127.0.0.1:9000).
+ * (systemd's sockets, fd 0 from a web server, $FASTCGI_LISTEN, 127.0.0.1:9000).
  */
 export function chooseTarget(command: ServeCommand): ListenTarget {
   if (command.listen) return command.listen;
   try {
     return resolveTarget({});
   } catch (error) {
-    throw new CliError(`$FASTCGI_LISTEN: ${error instanceof Error ? error.message : String(error)}`, 2);
+    const message = error instanceof Error ? error.message : String(error);
+    throw new CliError(message.startsWith('socket activation') ? message : `$FASTCGI_LISTEN: ${message}`, 2);
   }
 }
 
@@ -35,6 +37,7 @@ function listenOptions(target: ListenTarget, command: ServeCommand): ServeOption
   }
   // CGI: no listen option, so serve() answers the one request of this process.
   if (target.kind === 'cgi') return base;
+  if (target.kind === 'fds') return { ...base, fd: target.fds };
   return { ...base, fd: target.fd };
 }
 

@@ -1,11 +1,14 @@
 import { readFileSync, readlinkSync, fstatSync } from 'node:fs';
 import { isCgiEnvironment } from '../cgi/environment.js';
+import { takePassedSockets } from './systemd-sockets.js';
 
 /** Where a server listens. */
 export type ListenTarget =
   | { kind: 'tcp'; host: string; port: number }
   | { kind: 'unix'; path: string }
   | { kind: 'fd'; fd: number }
+  /** Inherited listening sockets each process accepts on itself (systemd's socket activation). */
+  | { kind: 'fds'; fds: readonly number[]; names: readonly string[] }
   /** Started as a plain CGI program: one request from the environment and stdin. */
   | { kind: 'cgi' };
 
@@ -79,18 +82,21 @@ export interface ListenOptions {
   port?: number | undefined;
   hostname?: string | undefined;
   path?: string | undefined;
-  fd?: number | undefined;
+  fd?: number | readonly number[] | undefined;
 }
 
 /**
- * Picks the listen target: an explicit option, else fd 0 when the web server spawned us with a
- * listening socket there, else CGI when started as a CGI program (GATEWAY_INTERFACE), else
- * $FASTCGI_LISTEN, else 127.0.0.1:9000.
+ * Picks the listen target: an explicit option, else the sockets systemd passed ($LISTEN_FDS, taken
+ * out of `env`), else fd 0 when the web server spawned us with a listening socket there, else CGI
+ * when started as a CGI program (GATEWAY_INTERFACE), else $FASTCGI_LISTEN, else 127.0.0.1:9000.
  */
 export function resolveTarget(options: ListenOptions, env: Record<string, string | undefined> = process.env): ListenTarget {
-  if (options.fd !== undefined) return { kind: 'fd', fd: options.fd };
+  if (typeof options.fd === 'number') return { kind: 'fd', fd: options.fd };
+  if (options.fd !== undefined) return { kind: 'fds', fds: [...options.fd], names: [] };
   if (options.path !== undefined) return { kind: 'unix', path: options.path };
   if (options.port !== undefined) return { kind: 'tcp', host: options.hostname ?? '127.0.0.1', port: options.port };
+  const passed = takePassedSockets(env);
+  if (passed) return { kind: 'fds', ...passed };
   if (isListeningSocket(0)) return { kind: 'fd', fd: 0 };
   // After the fd 0 check: mod_fcgid starts FastCGI apps with a CGI-looking environment too.
   if (isCgiEnvironment(env)) return { kind: 'cgi' };

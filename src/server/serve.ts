@@ -5,6 +5,7 @@ import type { App, FetchHandler } from '../types.js';
 import { runCgi } from '../cgi/run-cgi.js';
 import { createApplication, type ApplicationOptions } from './application.js';
 import { resolveTarget, type ListenTarget } from './listen-target.js';
+import { listenOnOwnFd } from './listen-own-fd.js';
 import { attachSocket } from './socket-connection.js';
 import { SlotList, type Slotted } from '../engine/slot-list.js';
 import { applySocketAccess, clearStaleSocket, resolveSocketAccess } from './unix-socket.js';
@@ -26,8 +27,13 @@ export interface ServeOptions extends ApplicationOptions {
    * web server's workers may connect; a process that is not root must belong to that group.
    */
   socketGroup?: string | number;
-  /** An inherited listening socket (e.g. 0, where web servers put it). */
-  fd?: number;
+  /**
+   * An inherited listening socket (e.g. 0, where web servers put it), or several as an array.
+   * With no listen option, the sockets systemd passes (socket activation, $LISTEN_FDS) are used.
+   * Array sockets are accepted on by each process itself, even a cluster worker, which must
+   * then have inherited them under the same numbers.
+   */
+  fd?: number | readonly number[];
   /** Addresses allowed to connect over TCP; default $FCGI_WEB_SERVER_ADDRS (comma-separated), else all. */
   webServerAddrs?: readonly string[];
   /** How long `close()` lets in-flight requests run before aborting them; default 10 s. */
@@ -44,6 +50,8 @@ export type ServerAddress =
   | { type: 'tcp'; host: string; port: number }
   | { type: 'unix'; path: string }
   | { type: 'fd'; fd: number }
+  /** Inherited sockets, e.g. from systemd's socket activation. */
+  | { type: 'fds'; fds: readonly number[] }
   /** Started as a CGI program: the one request in the environment and on stdin. */
   | { type: 'cgi' };
 
@@ -142,6 +150,8 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     totalConnections++;
     socket.once('close', () => connections.remove(open));
   });
+  /** Servers for the 2nd, 3rd... inherited socket: their connections go to `server`'s listener. */
+  const extraServers: Server[] = [];
 
   let address: ServerAddress | undefined;
   const listening = (async () => {
@@ -157,6 +167,10 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
       server.once('error', reject);
       if (target.kind === 'tcp') server.listen({ port: target.port, host: target.host }, resolve);
       else if (target.kind === 'fd') server.listen({ fd: target.fd }, resolve);
+      else if (target.kind === 'fds') {
+        if (target.fds.length === 0) throw new TypeError('fd: an empty list of sockets');
+        listenOnOwnFd(server, target.fds[0]!, resolve);
+      }
       else if (target.kind === 'unix') {
         // Bind under a strict umask: the socket must never exist, even briefly, wider than asked.
         const umask = cluster.isWorker ? undefined : process.umask(0o177);
@@ -167,6 +181,16 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
         }
       }
     });
+    if (target.kind === 'fds') {
+      for (const fd of target.fds.slice(1)) {
+        const extra = createServer({ noDelay: true }, (socket) => server.emit('connection', socket));
+        extraServers.push(extra);
+        await new Promise<void>((resolve, reject) => {
+          extra.once('error', reject);
+          listenOnOwnFd(extra, fd, resolve);
+        });
+      }
+    }
     server.on('error', (error) => log(`fastcgi-fetch: server error: ${error.message}`));
     if (target.kind === 'unix') {
       // In a cluster the primary bound the socket (under its umask); each worker sets it again.
@@ -179,6 +203,8 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
       address = { type: 'unix', path: target.path };
     } else if (target.kind === 'fd') {
       address = { type: 'fd', fd: target.fd };
+    } else if (target.kind === 'fds') {
+      address = { type: 'fds', fds: target.fds };
     } else {
       const info = server.address();
       address = typeof info === 'object' && info ? { type: 'tcp', host: info.address, port: info.port } : undefined;
@@ -196,7 +222,9 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     close({ timeout = options.closeTimeout ?? 10_000 } = {}) {
       closing ??= (async () => {
         await listening.catch(() => {});
-        const stopped = new Promise<void>((resolve) => (server.listening ? server.close(() => resolve()) : resolve()));
+        const stopped = Promise.all(
+          [server, ...extraServers].map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))),
+        );
         for (const { connection } of connections.snapshot()) connection.drain();
         const timer = setTimeout(() => {
           const reason = new DOMException('The server is shutting down', 'AbortError');
