@@ -7,6 +7,7 @@ import { encodeTarget, isMessage, WORKER_TARGET_ENV, WORKER_UMASK_ENV, type Prim
 import { log } from './log.js';
 import { chooseTarget, describeTarget } from './serving.js';
 import { summarize, type ProcessStats } from './status.js';
+import { statusLine, systemdNotifier } from './systemd-notify.js';
 
 /** A worker that crashes sooner than this after starting counts towards the backoff. */
 const STABLE_AFTER_MS = 10_000;
@@ -119,6 +120,11 @@ class Supervisor {
     }
   }
 
+  /** The report the status path shows, summed over the live workers. */
+  status() {
+    return this.#status();
+  }
+
   async #status() {
     const live = [...this.#slots.values()].filter((s) => !s.retiring && s.worker.isConnected());
     const stats = await Promise.all(
@@ -145,11 +151,14 @@ class Supervisor {
     );
   }
 
-  /** SIGHUP: one at a time, a new worker (new code) starts and listens, then an old one leaves. */
-  reload(): void {
+  /**
+   * SIGHUP: one at a time, a new worker (new code) starts and listens, then an old one leaves.
+   * Resolves when done; a SIGHUP meanwhile runs it once more and gets the same promise.
+   */
+  reload(): Promise<void> {
     if (this.#reloading) {
       this.#reloadAgain = true;
-      return;
+      return this.#reloading;
     }
     this.#reloading = (async () => {
       do {
@@ -173,6 +182,7 @@ class Supervisor {
     })().finally(() => {
       this.#reloading = undefined;
     });
+    return this.#reloading;
   }
 
   /** Starts every worker; rejects with the first worker's error if one cannot start. */
@@ -215,6 +225,7 @@ function workerStdio(fds: readonly number[]): Array<number | 'ignore' | 'ipc'> {
 
 /** `serve --workers N`: runs the cluster primary. Resolves with the exit code. */
 export async function runPrimary(command: ServeCommand & { workers: number }): Promise<number> {
+  const notify = systemdNotifier();
   const target = inheritedByWorkers(chooseTarget(command));
   const where = describeTarget(target);
   if (target.kind === 'unix') {
@@ -244,12 +255,22 @@ export async function runPrimary(command: ServeCommand & { workers: number }): P
     }
     signalled = signal;
     log(`${signal}: stopping the workers gracefully (at most ${command.shutdownTimeout} ms)`);
+    notify.stopping();
     void supervisor.shutdown().then(() => finish(0));
   };
   process.on('SIGTERM', stop);
   process.on('SIGINT', stop);
+  const status = async () => statusLine(await supervisor.status());
+  let reloading: Promise<void> | undefined;
   process.on('SIGHUP', () => {
-    if (!signalled) supervisor.reload();
+    if (signalled) return;
+    notify.reloading();
+    const done = supervisor.reload();
+    if (done === reloading) return;
+    reloading = done;
+    void done.then(async () => {
+      if (!signalled) notify.ready(await status());
+    });
   });
 
   try {
@@ -259,5 +280,9 @@ export async function runPrimary(command: ServeCommand & { workers: number }): P
     throw error;
   }
   log(`serving ${command.module} on ${where} with ${command.workers} worker(s); primary pid ${process.pid}`);
-  return finished;
+  notify.ready(await status());
+  notify.watch(status);
+  const code = await finished;
+  await notify.flush();
+  return code;
 }
