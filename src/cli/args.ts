@@ -48,8 +48,9 @@ export const SERVE_HELP = `Usage: fastcgi-fetch serve <module> [options]
 Where to listen (first that applies):
   --listen <addr>         host:port, :port, port, or a Unix socket path   $FASTCGI_LISTEN
   --fd <n>                an inherited listening socket                    $FASTCGI_FD
-  (none)                  fd 0 when a web server spawned us (lighttpd bin-path,
-                          mod_fcgid, spawn-fcgi), else $FASTCGI_LISTEN, else 127.0.0.1:9000
+  (none)                  the sockets systemd passes ($LISTEN_FDS), else fd 0 when a
+                          web server spawned us (lighttpd bin-path, mod_fcgid,
+                          spawn-fcgi), else $FASTCGI_LISTEN, else 127.0.0.1:9000
 
 Options:
   --socket-mode <octal>   Unix socket file mode (default 660)           $FASTCGI_SOCKET_MODE
@@ -65,7 +66,8 @@ Options:
   --help
 
 Signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the code (with --workers,
-one worker at a time, without dropping a request).
+one worker at a time, without dropping a request). With $NOTIFY_SOCKET set, systemd
+hears READY=1, RELOADING=1, STOPPING=1 and STATUS= (Type=notify, NotifyAccess=all).
 `;
 
 export const DEV_HELP = `Usage: fastcgi-fetch dev <module> [options]
