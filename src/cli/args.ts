@@ -73,7 +73,8 @@ hears READY=1, RELOADING=1, STOPPING=1 and STATUS= (Type=notify, NotifyAccess=al
 export const DEV_HELP = `Usage: fastcgi-fetch dev <module> [options]
 
 A development HTTP front, like \`php -S\`: every request goes over real FastCGI
-to the app, which restarts when a file under the module's folder changes.
+to the app, which restarts when a file it loaded changes (not when it writes one).
+Each request prints an access line, with the app's FCGI_STDERR lines (context.log).
 Not for production: put nginx, Apache, Caddy... in front of \`serve\` there.
 
 Options:
