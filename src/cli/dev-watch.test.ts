@@ -13,8 +13,9 @@ describe('the files an app is made of', () => {
       ['file:///srv/app/node_modules/hono/dist/index.js', 'file:///srv/app/node_modules/hono/dist/hono.js'],
       ['file:///srv/app/app.ts', 'node:fs'],
     ];
-    expect(appFiles('/srv/app/app.ts', edges, ['/srv/app/legacy.cjs', '/srv/app/node_modules/x/index.js']).sort()).toEqual(
-      ['/srv/app/app.ts', '/srv/app/legacy.cjs', '/srv/app/routes/users.ts', '/srv/lib/shared.js'].sort(),
+    const required = ['/srv/app/legacy.cjs', '/srv/app/node_modules/x/index.js', '/srv/app/lib.ts?namespace=1234', 'data:text/javascript,x'];
+    expect(appFiles('/srv/app/app.ts', edges, required).sort()).toEqual(
+      ['/srv/app/app.ts', '/srv/app/legacy.cjs', '/srv/app/lib.ts', '/srv/app/routes/users.ts', '/srv/lib/shared.js'].sort(),
     );
   });
 });

@@ -1,5 +1,5 @@
-import { watch, type FSWatcher } from 'node:fs';
-import { basename, dirname, extname, join, relative, sep } from 'node:path';
+import { existsSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const IN_NODE_MODULES = /(^|[/\\])node_modules([/\\]|$)/;
@@ -34,7 +34,11 @@ export function appFiles(entry: string, edges: Iterable<readonly [string | null,
   }
   const reached = new Set([fileURLToPath(pathToFileURL(entry))]);
   for (const file of reached) for (const child of imports.get(file) ?? []) reached.add(child);
-  for (const file of required) reached.add(file);
+  for (const key of required) {
+    // require.cache keys: paths, with tsx's "?namespace=..." on those it compiled, and data: URLs.
+    if (!isAbsolute(key)) continue;
+    reached.add(existsSync(key) ? key : key.replace(/\?[^/]*$/, ''));
+  }
   return [...reached].filter((file) => !IN_NODE_MODULES.test(file));
 }
 
