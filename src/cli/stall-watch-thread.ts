@@ -27,12 +27,18 @@ const STACK_EXPRESSION = `(() => {
   try { return String(new Error().stack); } finally { Error.stackTraceLimit = limit; }
 })()`;
 
-const session = new Session();
+/**
+ * Connected only while taking a stack: a session left open would make the process print
+ * "Waiting for the debugger to disconnect..." and wait at exit.
+ */
+let session: Session | undefined;
 let onPaused: ((frames: CallFrame[]) => void) | undefined;
 
 function post<T>(method: string, params?: object): Promise<T> {
+  const open = session;
+  if (open === undefined) return Promise.reject(new Error('not connected'));
   return new Promise((resolve, reject) => {
-    session.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T)));
+    open.post(method, params, (error, result) => (error ? reject(error) : resolve(result as T)));
   });
 }
 
@@ -57,8 +63,29 @@ async function evaluate(frame: CallFrame | undefined, expression: string): Promi
   return result.result.value;
 }
 
+function connect(): void {
+  const opened = new Session();
+  opened.connectToMainThread();
+  opened.on('Debugger.paused', (message: { params: { callFrames: CallFrame[] } }) => {
+    if (onPaused) onPaused(message.params.callFrames);
+    // A pause that landed after we gave up waiting: let the thread go on at once.
+    else void post('Debugger.resume').catch(() => {});
+  });
+  session = opened;
+}
+
 /** Pauses the main thread, reads what blocks it, lets it go on. */
 async function capture(blockedMs: number): Promise<string> {
+  connect();
+  try {
+    return await stackOfBlockedThread(blockedMs);
+  } finally {
+    session?.disconnect();
+    session = undefined;
+  }
+}
+
+async function stackOfBlockedThread(blockedMs: number): Promise<string> {
   await post('Debugger.enable');
   const paused = new Promise<CallFrame[] | undefined>((resolve) => {
     const timer = setTimeout(() => resolve(undefined), PAUSE_WAIT_MS);
@@ -107,15 +134,9 @@ async function check(): Promise<void> {
   }
 }
 
-try {
-  session.connectToMainThread();
-  session.on('Debugger.paused', (message: { params: { callFrames: CallFrame[] } }) => {
-    if (onPaused) onPaused(message.params.callFrames);
-    // A pause that landed after we gave up waiting: let the thread go on at once.
-    else void post('Debugger.resume').catch(() => {});
-  });
+if (typeof Session.prototype.connectToMainThread === 'function') {
   // A ref'd interval: it keeps this thread alive (the main thread unrefs the thread itself).
   setInterval(() => void check(), Math.max(20, Math.min(250, timeout / 4)));
-} catch (error) {
-  parentPort?.postMessage(`stacks of a blocked event loop need node:inspector, which this runtime lacks (${error instanceof Error ? error.message : String(error)})`);
+} else {
+  parentPort?.postMessage("stacks of a blocked event loop need node:inspector's connectToMainThread, which this runtime lacks");
 }
