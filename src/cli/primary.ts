@@ -5,6 +5,7 @@ import { CliError, describeListenError } from './errors.js';
 import { encodeTarget, isMessage, WORKER_TARGET_ENV, type PrimaryMessage, type WorkerMessage } from './ipc.js';
 import { ListenQueueProbe } from './listen-queue.js';
 import { log } from './log.js';
+import { closeOrphanedHandoffs, pendingHandoffs } from './orphaned-handoffs.js';
 import { PoolMeter } from './pool-meter.js';
 import { pulsePeriod } from './pulse.js';
 import { chooseTarget, describeTarget } from './serving.js';
@@ -16,6 +17,8 @@ const STABLE_AFTER_MS = 10_000;
 const MAX_BACKOFF_MS = 30_000;
 /** How long a new worker may take to load the app and listen. */
 const READY_TIMEOUT_MS = 60_000;
+/** A connection not taken this long after its worker died was handed to that worker (live ones take theirs in ms). */
+const ORPHAN_AFTER_MS = 500;
 
 interface Slot {
   readonly worker: Worker;
@@ -208,7 +211,14 @@ class Supervisor {
       const silent = ((now - slot.lastBeat) / 1000).toFixed(1);
       slot.killed = `was killed: its event loop was blocked (no heartbeat for ${silent} s, --request-timeout ${limit / 1000} s)`;
       log(`worker ${slot.worker.process.pid} has not answered its heartbeat for ${silent} s: its event loop is blocked; killing it`);
+      const waiting = pendingHandoffs();
       slot.worker.process.kill('SIGKILL');
+      void slot.exited
+        .then(() => timeout(ORPHAN_AFTER_MS))
+        .then(() => {
+          const closed = closeOrphanedHandoffs(waiting);
+          if (closed > 0) log(`closed ${closed} connection(s) handed to worker ${slot.worker.process.pid} that it never took`);
+        });
     }
     this.#meter.notePeak(peak);
     if (this.command.statusPath !== undefined) this.#meter.sampleListenQueue();
