@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseListen, type ListenTarget } from '../server/listen-target.js';
 import { CliError } from './errors.js';
+import { parsePoolOptions, POOL_FLAGS, POOL_HELP, type PoolOptions } from './pool-options.js';
 
 /** `fastcgi-fetch serve`: everything the server needs, from flags then environment variables. */
 export interface ServeCommand {
@@ -18,6 +19,7 @@ export interface ServeCommand {
   readonly statusPath: string | undefined;
   /** Milliseconds in-flight requests get on shutdown or restart before they are aborted. */
   readonly shutdownTimeout: number;
+  readonly pool: PoolOptions;
 }
 
 /** `fastcgi-fetch dev`: the development HTTP front. */
@@ -65,6 +67,7 @@ Options:
                           before they are aborted (default 10)          $FASTCGI_SHUTDOWN_TIMEOUT
   --help
 
+${POOL_HELP}
 Signals: SIGTERM/SIGINT stop gracefully; SIGHUP reloads the code (with --workers,
 one worker at a time, without dropping a request). With $NOTIFY_SOCKET set, systemd
 hears READY=1, RELOADING=1, STOPPING=1 and STATUS= (Type=notify, NotifyAccess=all).
@@ -133,6 +136,7 @@ function parseServe(argv: readonly string[], env: Env): Command {
     workers: { type: 'string', short: 'w' },
     'status-path': { type: 'string' },
     'shutdown-timeout': { type: 'string' },
+    ...POOL_FLAGS,
     help: { type: 'boolean', short: 'h' },
   });
   if (values.help) return { command: 'help', text: SERVE_HELP };
@@ -154,6 +158,7 @@ function parseServe(argv: readonly string[], env: Env): Command {
   const seconds = timeout === undefined ? 10 : Number(timeout);
   if (!Number.isFinite(seconds) || seconds < 0) throw new CliError(`--shutdown-timeout must be a number of seconds, got ${JSON.stringify(timeout)}`, 2);
   const workers = pick(str('workers'), env, 'FASTCGI_WORKERS');
+  const workerCount = workers === undefined ? undefined : integer(workers, '--workers', 1, 1024);
   return {
     command: 'serve',
     module: moduleOf(positionals, env, 'serve'),
@@ -161,9 +166,10 @@ function parseServe(argv: readonly string[], env: Env): Command {
     socketMode: mode === undefined ? undefined : parseInt(mode, 8),
     socketOwner: pick(str('socket-owner'), env, 'FASTCGI_SOCKET_OWNER'),
     socketGroup: pick(str('socket-group'), env, 'FASTCGI_SOCKET_GROUP'),
-    workers: workers === undefined ? undefined : integer(workers, '--workers', 1, 1024),
+    workers: workerCount,
     statusPath,
     shutdownTimeout: Math.round(seconds * 1000),
+    pool: parsePoolOptions(str, env, { workers: workerCount, statusPath }),
   };
 }
 

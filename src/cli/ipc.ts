@@ -11,13 +11,17 @@ export const WORKER_UMASK_ENV = 'FASTCGI_FETCH_WORKER_UMASK';
 export type WorkerMessage =
   | { type: 'ready' }
   | { type: 'fatal'; message: string; exitCode: number }
-  | { type: 'status-request'; id: number }
-  | { type: 'stats'; id: number; stats: ProcessStats };
+  | { type: 'status-request'; id: number; full: boolean }
+  | { type: 'stats'; id: number; stats: ProcessStats }
+  /** Sent every pulse: the primary kills a worker whose heartbeats stop (--request-timeout). */
+  | { type: 'heartbeat'; stats: ProcessStats; peak: number }
+  /** --max-requests reached: the primary starts a replacement, then retires this worker. */
+  | { type: 'recycle'; requests: number };
 
 /** Messages the primary sends a worker. */
 export type PrimaryMessage =
   | { type: 'shutdown' }
-  | { type: 'stats-request'; id: number }
+  | { type: 'stats-request'; id: number; full: boolean }
   | { type: 'status-response'; id: number; report: StatusReport };
 
 /** Narrows an IPC payload to a tagged message (anything else is not ours, e.g. cluster's own). */

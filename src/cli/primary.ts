@@ -4,9 +4,14 @@ import { clearStaleSocket } from '../server/unix-socket.js';
 import type { ServeCommand } from './args.js';
 import { CliError, describeListenError } from './errors.js';
 import { encodeTarget, isMessage, WORKER_TARGET_ENV, WORKER_UMASK_ENV, type PrimaryMessage, type WorkerMessage } from './ipc.js';
+import { ListenQueueProbe } from './listen-queue.js';
 import { log } from './log.js';
+import { closeOrphanedHandoffs, pendingHandoffs } from './orphaned-handoffs.js';
+import { PoolMeter } from './pool-meter.js';
+import { pulsePeriod } from './pulse.js';
 import { chooseTarget, describeTarget } from './serving.js';
-import { summarize, type ProcessStats } from './status.js';
+import { checkSlowLog } from './slowlog.js';
+import { summarize, type ProcessStats, type StatusReport } from './status.js';
 import { statusLine, systemdNotifier } from './systemd-notify.js';
 
 /** A worker that crashes sooner than this after starting counts towards the backoff. */
@@ -14,6 +19,8 @@ const STABLE_AFTER_MS = 10_000;
 const MAX_BACKOFF_MS = 30_000;
 /** How long a new worker may take to load the app and listen. */
 const READY_TIMEOUT_MS = 60_000;
+/** A connection not taken this long after its worker died was handed to that worker (live ones take theirs in ms). */
+const ORPHAN_AFTER_MS = 500;
 
 interface Slot {
   readonly worker: Worker;
@@ -23,6 +30,18 @@ interface Slot {
   readonly exited: Promise<void>;
   /** Being stopped on purpose: its exit is not a crash. */
   retiring: boolean;
+  /** A replacement is starting for it (reload or --max-requests): no second one. */
+  replacing: boolean;
+  /** When its last heartbeat came (ms since the epoch); 0 until it is ready. */
+  lastBeat: number;
+  /** Its counters as last reported: they go into the pool's totals when it exits. */
+  lastStats: ProcessStats | undefined;
+  /** The most requests it had in flight at once during its last heartbeat period. */
+  lastPeak: number;
+  /** Why the primary killed it. */
+  killed: string | undefined;
+  /** Started to replace a running worker: if it dies before it is ready, that one keeps serving. */
+  readonly replacement: boolean;
 }
 
 function send(worker: Worker, message: PrimaryMessage): void {
@@ -40,11 +59,10 @@ function timeout(ms: number): Promise<'timeout'> {
  */
 class Supervisor {
   readonly #slots = new Map<number, Slot>();
-  readonly #startedAt = Date.now();
+  readonly #meter: PoolMeter;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #statsWaiters = new Map<number, (stats: ProcessStats) => void>();
   #nextStatsId = 1;
-  #restarts = 0;
   #quickFailures = 0;
   #shuttingDown = false;
   #reloading: Promise<void> | undefined;
@@ -53,9 +71,12 @@ class Supervisor {
   constructor(
     private readonly command: ServeCommand & { workers: number },
     private readonly targetJson: string,
-  ) {}
+    probe: ListenQueueProbe | undefined,
+  ) {
+    this.#meter = new PoolMeter(probe);
+  }
 
-  #fork(): Slot {
+  #fork(replacement = false): Slot {
     const worker = cluster.fork({ [WORKER_TARGET_ENV]: this.targetJson });
     let fatal: string | undefined;
     let markReady!: () => void;
@@ -66,21 +87,42 @@ class Supervisor {
     });
     ready.catch(() => {});
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    const slot: Slot = { worker, startedAt: Date.now(), ready, exited, retiring: false };
+    const slot: Slot = {
+      worker,
+      startedAt: Date.now(),
+      ready,
+      exited,
+      retiring: false,
+      replacing: false,
+      lastBeat: 0,
+      lastStats: undefined,
+      lastPeak: 0,
+      killed: undefined,
+      replacement,
+    };
     this.#slots.set(worker.id, slot);
 
     worker.on('message', (message: unknown) => {
       if (!isMessage<WorkerMessage>(message)) return;
       switch (message.type) {
         case 'ready':
+          slot.lastBeat = Date.now();
           markReady();
+          break;
+        case 'heartbeat':
+          slot.lastBeat = Date.now();
+          slot.lastStats = message.stats;
+          slot.lastPeak = message.peak;
+          break;
+        case 'recycle':
+          void this.#recycle(slot, message.requests);
           break;
         case 'fatal':
           fatal = message.message;
           markFailed(new CliError(message.message, message.exitCode));
           break;
         case 'status-request':
-          void this.#status().then((report) => send(worker, { type: 'status-response', id: message.id, report }));
+          void this.#status(message.full).then((report) => send(worker, { type: 'status-response', id: message.id, report }));
           break;
         case 'stats':
           this.#statsWaiters.get(message.id)?.(message.stats);
@@ -89,15 +131,16 @@ class Supervisor {
     });
     worker.once('exit', (code, signal) => {
       this.#slots.delete(worker.id);
+      this.#meter.retire(slot.lastStats);
       markFailed(new CliError(fatal ?? `worker ${worker.process.pid} exited (${signal ?? `code ${code}`}) before it was ready`));
-      if (slot.retiring || this.#shuttingDown) return;
-      this.#crashed(slot, fatal ?? (signal ? `killed by ${signal}` : `exited with code ${code}`));
+      if (slot.retiring || this.#shuttingDown || (slot.replacement && slot.lastBeat === 0)) return;
+      this.#crashed(slot, slot.killed ?? fatal ?? (signal ? `killed by ${signal}` : `exited with code ${code}`));
     });
     return slot;
   }
 
   #crashed(slot: Slot, why: string): void {
-    this.#restarts++;
+    this.#meter.restarts++;
     this.#quickFailures = Date.now() - slot.startedAt >= STABLE_AFTER_MS ? 1 : this.#quickFailures + 1;
     const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** (this.#quickFailures - 1));
     log(`worker ${slot.worker.process.pid} ${why}; starting another in ${delay} ms`);
@@ -120,35 +163,97 @@ class Supervisor {
     }
   }
 
-  /** The report the status path shows, summed over the live workers. */
-  status() {
-    return this.#status();
+  /** The report the status path shows, summed over the workers. */
+  status(full = false): Promise<StatusReport> {
+    return this.#status(full);
   }
 
-  async #status() {
-    const live = [...this.#slots.values()].filter((s) => !s.retiring && s.worker.isConnected());
+  /** A worker's counters, or undefined when it does not answer within a second. */
+  #askStats(slot: Slot, full: boolean): Promise<ProcessStats | undefined> {
+    return new Promise((resolve) => {
+      const id = this.#nextStatsId++;
+      const timer = setTimeout(() => {
+        this.#statsWaiters.delete(id);
+        resolve(undefined);
+      }, 1000);
+      this.#statsWaiters.set(id, (stats) => {
+        clearTimeout(timer);
+        this.#statsWaiters.delete(id);
+        resolve(stats);
+      });
+      send(slot.worker, { type: 'stats-request', id, full });
+    });
+  }
+
+  async #status(full: boolean): Promise<StatusReport> {
+    const slots = [...this.#slots.values()].filter((s) => s.worker.isConnected());
     const stats = await Promise.all(
-      live.map(
-        (slot) =>
-          new Promise<ProcessStats | undefined>((resolve) => {
-            const id = this.#nextStatsId++;
-            const timer = setTimeout(() => {
-              this.#statsWaiters.delete(id);
-              resolve(undefined);
-            }, 1000);
-            this.#statsWaiters.set(id, (s) => {
-              clearTimeout(timer);
-              this.#statsWaiters.delete(id);
-              resolve(s);
-            });
-            send(slot.worker, { type: 'stats-request', id });
-          }),
-      ),
+      slots.map(async (slot): Promise<ProcessStats | undefined> => {
+        const answer = await this.#askStats(slot, full);
+        if (answer !== undefined) return slot.retiring ? { ...answer, state: 'finishing' } : answer;
+        // A worker whose event loop is blocked: what it said last.
+        return slot.lastStats && { ...slot.lastStats, state: 'not responding' };
+      }),
     );
+    const workers = slots.filter((s) => !s.retiring).length;
     return summarize(
       stats.filter((s): s is ProcessStats => s !== undefined),
-      { startedAt: this.#startedAt, workers: live.length, workerRestarts: this.#restarts },
+      this.#meter.numbers(workers),
     );
+  }
+
+  /**
+   * Every pulse: kills a worker whose heartbeats stopped for longer than --request-timeout (its
+   * event loop is blocked: nothing else can stop it), adds up the peaks of requests in flight,
+   * and looks at the listen queue.
+   */
+  #tick(): void {
+    const now = Date.now();
+    const limit = this.command.pool.requestTimeout;
+    let peak = 0;
+    for (const slot of this.#slots.values()) {
+      peak += slot.lastPeak;
+      // A retiring worker has left the IPC channel, so it beats no more; #retire bounds it.
+      if (limit <= 0 || slot.lastBeat === 0 || slot.retiring || slot.killed !== undefined || now - slot.lastBeat <= limit) continue;
+      const silent = ((now - slot.lastBeat) / 1000).toFixed(1);
+      slot.killed = `was killed: its event loop was blocked (no heartbeat for ${silent} s, --request-timeout ${limit / 1000} s)`;
+      log(`worker ${slot.worker.process.pid} has not answered its heartbeat for ${silent} s: its event loop is blocked; killing it`);
+      const waiting = pendingHandoffs();
+      slot.worker.process.kill('SIGKILL');
+      void slot.exited
+        .then(() => timeout(ORPHAN_AFTER_MS))
+        .then(() => {
+          const closed = closeOrphanedHandoffs(waiting);
+          if (closed > 0) log(`closed ${closed} connection(s) handed to worker ${slot.worker.process.pid} that it never took`);
+        });
+    }
+    this.#meter.notePeak(peak);
+    if (this.command.statusPath !== undefined) this.#meter.sampleListenQueue();
+  }
+
+  /** 'ready', or why the new worker could not start. */
+  async #whenReady(fresh: Slot): Promise<'ready' | string> {
+    const outcome = await Promise.race([fresh.ready.then(() => 'ready' as const, (e: unknown) => e), timeout(READY_TIMEOUT_MS)]);
+    if (outcome === 'ready') return outcome;
+    return outcome === 'timeout' ? 'it did not get ready in time' : outcome instanceof Error ? outcome.message : String(outcome);
+  }
+
+  /** --max-requests: a new worker starts and listens, then the old one finishes its requests and leaves. */
+  async #recycle(slot: Slot, requests: number): Promise<void> {
+    if (slot.retiring || slot.replacing || this.#shuttingDown) return;
+    slot.replacing = true;
+    const pid = slot.worker.process.pid;
+    log(`worker ${pid} served ${requests} requests (--max-requests): replacing it`);
+    const fresh = this.#fork(true);
+    const outcome = await this.#whenReady(fresh);
+    if (outcome !== 'ready') {
+      log(`worker ${pid} keeps serving: its replacement failed: ${outcome}`);
+      await this.#retire(fresh);
+      return;
+    }
+    this.#meter.recycles++;
+    log(`worker ${fresh.worker.process.pid} took over from worker ${pid} (--max-requests)`);
+    await this.#retire(slot);
   }
 
   /**
@@ -167,11 +272,14 @@ class Supervisor {
         log(`SIGHUP: restarting ${old.length} worker(s) one at a time`);
         for (const slot of old) {
           if (this.#shuttingDown) return;
-          const fresh = this.#fork();
-          const outcome = await Promise.race([fresh.ready.then(() => 'ready' as const, (e: unknown) => e), timeout(READY_TIMEOUT_MS)]);
+          // Already being replaced (--max-requests): its replacement runs the new code too.
+          if (slot.replacing || slot.retiring) continue;
+          slot.replacing = true;
+          const fresh = this.#fork(true);
+          const outcome = await this.#whenReady(fresh);
           if (outcome !== 'ready') {
-            const why = outcome === 'timeout' ? 'it did not get ready in time' : outcome instanceof Error ? outcome.message : String(outcome);
-            log(`reload aborted, the running workers keep serving: a new worker failed: ${why}`);
+            slot.replacing = false;
+            log(`reload aborted, the running workers keep serving: a new worker failed: ${outcome}`);
             await this.#retire(fresh);
             return;
           }
@@ -194,6 +302,9 @@ class Supervisor {
       await this.shutdown();
       throw error;
     }
+    const ticks = setInterval(() => this.#tick(), pulsePeriod(this.command.pool));
+    ticks.unref();
+    this.#timers.add(ticks);
   }
 
   async shutdown(): Promise<void> {
@@ -241,7 +352,9 @@ export async function runPrimary(command: ServeCommand & { workers: number }): P
   }
   // Workers run this same script; a plain `node` child would not know about tsx & co.
   cluster.setupPrimary(target.kind === 'fds' ? { stdio: workerStdio(target.fds) } : { silent: false });
-  const supervisor = new Supervisor(command, encodeTarget(target));
+  checkSlowLog(command.pool.slowlog);
+  const probe = command.statusPath === undefined ? undefined : new ListenQueueProbe(target);
+  const supervisor = new Supervisor(command, encodeTarget(target), probe);
 
   let signalled: NodeJS.Signals | undefined;
   let finish!: (code: number) => void;

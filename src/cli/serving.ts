@@ -29,7 +29,7 @@ export function chooseTarget(command: ServeCommand): ListenTarget {
 }
 
 function listenOptions(target: ListenTarget, command: ServeCommand): ServeOptions {
-  const base: ServeOptions = { closeTimeout: command.shutdownTimeout };
+  const base: ServeOptions = { closeTimeout: command.shutdownTimeout, requestTimeout: command.pool.requestTimeout };
   if (target.kind === 'tcp') return { ...base, hostname: target.host, port: target.port };
   if (target.kind === 'unix') {
     const { socketMode, socketOwner, socketGroup } = command;
@@ -41,15 +41,21 @@ function listenOptions(target: ListenTarget, command: ServeCommand): ServeOption
   return { ...base, fd: target.fd };
 }
 
-/** Serves the app on `target` with request counting and the status path; resolves once listening. */
+/** Whether the status page or the slow log needs each request in flight kept. */
+export function countersFor(command: ServeCommand): Counters {
+  return new Counters({ trackRequests: command.statusPath !== undefined || command.pool.slowlogTimeout > 0 });
+}
+
+/** Serves the app on `target` with request counting, the status and ping paths; resolves once listening. */
 export async function startServing(
   app: App,
   command: ServeCommand,
   target: ListenTarget,
   counters: Counters,
-  report: () => Promise<StatusReport>,
+  report: (full: boolean) => Promise<StatusReport>,
 ): Promise<FastCGIServer> {
-  const server = serve(withStatus(app, counters, command.statusPath, report), listenOptions(target, command));
+  const paths = { statusPath: command.statusPath, pingPath: command.pool.pingPath, pingResponse: command.pool.pingResponse };
+  const server = serve(withStatus(app, counters, paths, report), listenOptions(target, command));
   counters.server = server;
   try {
     return await server.ready();

@@ -4,8 +4,10 @@ import type { ServeCommand } from './args.js';
 import { CliError } from './errors.js';
 import { decodeTarget, isMessage, WORKER_TARGET_ENV, WORKER_UMASK_ENV, type PrimaryMessage, type WorkerMessage } from './ipc.js';
 import { loadApp } from './load-app.js';
-import { chooseTarget, startServing } from './serving.js';
-import { Counters, summarize, type StatusReport } from './status.js';
+import { PoolMeter } from './pool-meter.js';
+import { startPulse } from './pulse.js';
+import { chooseTarget, countersFor, startServing } from './serving.js';
+import { summarize, type StatusReport } from './status.js';
 
 /** How long a leaving worker keeps reading connections it was just given before draining them. */
 const HANDOFF_GRACE_MS = 500;
@@ -23,23 +25,24 @@ export async function runWorker(command: ServeCommand): Promise<number> {
   // The primary's strict umask is for its socket only; the app creates files as the operator asked.
   const umask = process.env[WORKER_UMASK_ENV];
   if (umask !== undefined && /^\d+$/.test(umask)) process.umask(Number(umask));
-  const counters = new Counters();
+  const counters = countersFor(command);
   const pending = new Map<number, (report: StatusReport) => void>();
   let nextId = 1;
-  const local = () => summarize([counters.snapshot()], { startedAt: counters.startedAt, workers: 1, workerRestarts: 0 });
-  const report = () =>
+  // Without the primary (it died, or does not answer): this process's own numbers.
+  const local = (full: boolean) => summarize([counters.snapshot(full)], new PoolMeter(undefined).numbers(1));
+  const report = (full: boolean) =>
     new Promise<StatusReport>((resolve) => {
-      if (!process.connected) return resolve(local());
+      if (!process.connected) return resolve(local(full));
       const id = nextId++;
       const timer = setTimeout(() => {
         pending.delete(id);
-        resolve(local());
+        resolve(local(full));
       }, 2000);
       pending.set(id, (r) => {
         clearTimeout(timer);
         resolve(r);
       });
-      send({ type: 'status-request', id });
+      send({ type: 'status-request', id, full });
     });
 
   let stop!: () => void;
@@ -48,7 +51,7 @@ export async function runWorker(command: ServeCommand): Promise<number> {
   process.on('message', (message: unknown) => {
     if (!isMessage<PrimaryMessage>(message)) return;
     if (message.type === 'shutdown') stop();
-    else if (message.type === 'stats-request') send({ type: 'stats', id: message.id, stats: counters.snapshot() });
+    else if (message.type === 'stats-request') send({ type: 'stats', id: message.id, stats: counters.snapshot(message.full) });
     else if (message.type === 'status-response') pending.get(message.id)?.(message.report);
   });
   // The primary died (even by SIGKILL): no orphan keeps serving behind the web server's back.
@@ -71,12 +74,27 @@ export async function runWorker(command: ServeCommand): Promise<number> {
     return failure.exitCode;
   }
   send({ type: 'ready' });
+  // --max-requests, plus up to 10% at random: workers started together do not all leave together.
+  const { maxRequests } = command.pool;
+  const recycleAfter = maxRequests === undefined ? undefined : maxRequests + Math.floor(Math.random() * (Math.floor(maxRequests / 10) + 1));
+  let recycleAsked = false;
+  const heartbeat = () => send({ type: 'heartbeat', stats: counters.snapshot(), peak: counters.takePeak() });
+  const stopPulse = startPulse(counters, command.pool, () => {
+    heartbeat();
+    if (recycleAfter !== undefined && !recycleAsked && counters.totalRequests >= recycleAfter) {
+      recycleAsked = true;
+      send({ type: 'recycle', requests: counters.totalRequests });
+    }
+  });
   await stopRequested;
-  // First leave the primary's rotation (cluster closes our listening handle; connections it
+  // Last numbers first: the pool's totals keep the requests this worker began.
+  heartbeat();
+  // Then leave the primary's rotation (cluster closes our listening handle; connections it
   // hands over meanwhile go to another worker). A connection handed over just before has not
   // sent its request yet: give it a moment to, so draining waits for it instead of closing it.
   if (process.connected) cluster.worker?.disconnect();
   await new Promise((resolve) => setTimeout(resolve, Math.min(HANDOFF_GRACE_MS, command.shutdownTimeout)));
   await server.close({ timeout: command.shutdownTimeout });
+  stopPulse();
   return 0;
 }

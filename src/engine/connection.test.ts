@@ -116,6 +116,7 @@ describe('Connection', () => {
     b.send(requestRecords(2, PARAMS, '', { keepConn: true }));
     expect(first.requests).toHaveLength(3);
     expect(slots.active).toBe(2);
+    expect(slots.refused).toBe(1);
   });
 
   it('aborts the signal and the body on ABORT_REQUEST and answers with exactly one END_REQUEST', async () => {
@@ -383,6 +384,26 @@ describe('Connection', () => {
       const reader = requests[0]!.stdin.open().getReader();
       expect((await reader.read()).value?.length).toBe(8);
       expect(wire.paused).toBe(false);
+    });
+
+    it('aborts a request still running after requestTimeout with a TimeoutError and END_REQUEST, and only that one', () => {
+      vi.useFakeTimers();
+      const { requests, onRequest } = collectRequests();
+      // A timeout no other test uses (see above).
+      const wire = createWire({ onRequest, limits: { requestTimeout: 1700 } });
+      wire.send(requestRecords(1, PARAMS, '', { keepConn: true }));
+      const old = requests[0]!;
+      const signal = old.signal;
+      vi.advanceTimersByTime(1000);
+      wire.send(requestRecords(2, PARAMS, '', { keepConn: true }));
+      vi.advanceTimersByTime(1000);
+      expect(signal.aborted).toBe(true);
+      expect((signal.reason as DOMException).name).toBe('TimeoutError');
+      expect(wire.output().get(1)!.end).toEqual({ appStatus: 1, protocolStatus: 0 });
+      expect(requests[1]!.aborted).toBe(false);
+      expect(wire.ended || wire.destroyed).toBe(false);
+      requests[1]!.end([enc.encode('in time')]);
+      expect(latin1(wire.output().get(2)!.stdout)).toBe('in time');
     });
 
     it('closes a connection whose PARAMS never finish', () => {

@@ -275,17 +275,20 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
 
   /** Joins the shared watchdog, ticking at half the shortest timeout. */
   #watch(): void {
-    const { idleTimeout, paramsTimeout, bodyTimeout } = this.#options.limits;
-    const timeouts = [idleTimeout, paramsTimeout, bodyTimeout].filter((t) => t > 0);
+    const { idleTimeout, paramsTimeout, bodyTimeout, requestTimeout } = this.#options.limits;
+    const timeouts = [idleTimeout, paramsTimeout, bodyTimeout, requestTimeout].filter((t) => t > 0);
     if (timeouts.length === 0) return;
     this.#watchTick = Math.max(10, Math.min(...timeouts) / 2);
     watch(this.#watched, this.#watchTick);
   }
 
   #inspect(now: number): void {
-    const { idleTimeout, paramsTimeout, bodyTimeout } = this.#options.limits;
+    const { idleTimeout, paramsTimeout, bodyTimeout, requestTimeout } = this.#options.limits;
     for (const request of this.#requests.values()) {
-      if (!request.started) {
+      if (requestTimeout > 0 && now - request.beganAt >= requestTimeout) {
+        request.abort(new DOMException(`The request ran longer than ${requestTimeout} ms`, 'TimeoutError'), true);
+        if (this.#closed) return;
+      } else if (!request.started) {
         if (paramsTimeout > 0 && now - request.beganAt >= paramsTimeout) {
           this.#violation(new FastCGIProtocolError(`PARAMS of request ${request.id} incomplete after ${paramsTimeout} ms`));
           return;

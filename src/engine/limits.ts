@@ -17,6 +17,11 @@ export interface EngineLimits {
    * reading, fails its body with `BodyTimeoutError` (a 408); the connection goes on (0: never).
    */
   bodyTimeout: number;
+  /**
+   * A request still running this many ms after BEGIN_REQUEST is aborted: its signal fires with
+   * a `TimeoutError` and END_REQUEST goes out, so the web server answers its error (0: never).
+   */
+  requestTimeout: number;
 }
 
 export const DEFAULT_LIMITS: EngineLimits = {
@@ -29,20 +34,30 @@ export const DEFAULT_LIMITS: EngineLimits = {
   paramsTimeout: 30_000,
   // As nginx's client_body_timeout: a stalled upload cannot hold a request slot for ever.
   bodyTimeout: 60_000,
+  requestTimeout: 0,
 };
 
 /** FCGI_MAX_REQS: concurrent requests counted over every connection of an application. */
 export class RequestSlots {
   #active = 0;
+  #refused = 0;
 
   constructor(readonly max: number) {}
+
+  /** Requests refused because every slot was taken. */
+  get refused(): number {
+    return this.#refused;
+  }
 
   get active(): number {
     return this.#active;
   }
 
   acquire(): boolean {
-    if (this.#active >= this.max) return false;
+    if (this.#active >= this.max) {
+      this.#refused++;
+      return false;
+    }
     this.#active++;
     return true;
   }

@@ -29,6 +29,12 @@ export interface ApplicationOptions {
   paramsTimeout?: number;
   /** Fails a request body that stops arriving for this many ms (the handler's read rejects; a 408); 0 never. Default 60 s. */
   bodyTimeout?: number;
+  /**
+   * Aborts a request still running this many ms after it began (php-fpm's
+   * `request_terminate_timeout`): its signal fires with a `TimeoutError` and the web server
+   * answers its error page (nginx: 502); 0 never. Default 0.
+   */
+  requestTimeout?: number;
   /** Turns a failure into a response; also told of protocol errors (with no request). */
   onError?: ErrorHandler;
   /** The application's own log (unhandled errors, closed connections); default: stderr. */
@@ -55,6 +61,8 @@ export interface Application {
   readonly limits: EngineLimits;
   readonly activeRequests: number;
   readonly totalRequests: number;
+  /** Requests refused with OVERLOADED because `maxRequests` were in flight. */
+  readonly refusedRequests: number;
 }
 
 function stderrLine(line: string): void {
@@ -72,6 +80,7 @@ export function createApplication(app: App, options: ApplicationOptions = {}): A
     idleTimeout: options.idleTimeout ?? DEFAULT_LIMITS.idleTimeout,
     paramsTimeout: options.paramsTimeout ?? DEFAULT_LIMITS.paramsTimeout,
     bodyTimeout: options.bodyTimeout ?? DEFAULT_LIMITS.bodyTimeout,
+    requestTimeout: options.requestTimeout ?? DEFAULT_LIMITS.requestTimeout,
   };
   const slots = new RequestSlots(options.maxRequests ?? 1024);
   const connections = new ConnectionSlots(limits.maxConnections);
@@ -114,6 +123,9 @@ export function createApplication(app: App, options: ApplicationOptions = {}): A
     },
     get totalRequests() {
       return totalRequests;
+    },
+    get refusedRequests() {
+      return slots.refused;
     },
   };
 }

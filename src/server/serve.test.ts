@@ -63,6 +63,30 @@ describe('serve', () => {
     await vi.waitFor(() => expect(server.connections).toBe(0));
   });
 
+  it('aborts a request that outlives requestTimeout: the handler sees a TimeoutError, the web server an END_REQUEST with no response', async () => {
+    let reason: unknown;
+    const server = await start(
+      (request) =>
+        new Promise<Response>((_, reject) =>
+          request.signal.addEventListener('abort', () => {
+            reason = request.signal.reason;
+            reject(request.signal.reason);
+          }),
+        ),
+      { port: 0, requestTimeout: 150 },
+    ).ready();
+    const started = Date.now();
+    const chunks: Buffer[] = [];
+    const socket = open(server);
+    socket.on('data', (c: Buffer) => chunks.push(c));
+    socket.write(requestRecords(1, GET));
+    await vi.waitFor(() => expect(decodeOutput([concat(chunks)]).get(1)?.end).toEqual({ appStatus: 1, protocolStatus: 0 }), { timeout: 2000 });
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    expect(decodeOutput([concat(chunks)]).get(1)!.stdout.length).toBe(0);
+    expect((reason as DOMException).name).toBe('TimeoutError');
+    socket.destroy();
+  });
+
   it('accepts serve({ fetch, ...options }) and objects with a fetch method', async () => {
     const a = await start({ fetch: () => new Response('a'), port: 0 }).ready();
     const app = { greeting: 'b', fetch(this: { greeting: string }) { return new Response(this.greeting); } };

@@ -74,6 +74,8 @@ export interface FastCGIServer {
   readonly connections: number;
   /** Connections accepted since the server began. */
   readonly totalConnections: number;
+  /** Requests refused with OVERLOADED because `maxRequests` were in flight. */
+  readonly refusedRequests: number;
 }
 
 /** An accepted socket and the engine connection over it. */
@@ -255,6 +257,9 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     get totalConnections() {
       return totalConnections;
     },
+    get refusedRequests() {
+      return application.refusedRequests;
+    },
   };
   return handle;
 }
@@ -276,6 +281,7 @@ function serveCgi(app: App, options: ServeOptions): FastCGIServer {
     totalRequests: 1,
     connections: 0,
     totalConnections: 0,
+    refusedRequests: 0,
   };
   return handle;
 }
