@@ -10,6 +10,7 @@ import {
   decodeBeginRequest,
   decodePairs,
   encodeEndRequest,
+  encodeRecord,
   encodeUnknownType,
   encodeValues,
   type RecordHandler,
@@ -68,6 +69,8 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   /** While draining, the one request a fresh connection was opened for is still admitted. */
   #admitOne = false;
   #served = 0;
+  /** Two requests were active at once: the client multiplexes (HAProxy, our own client). */
+  #multiplexed = false;
   #closed = false;
   /** The shared watchdog checks idleness, stalled PARAMS and stalled bodies: no timer per request or connection. */
   readonly #watched: Watched = { inspect: (now) => this.#inspect(now), slot: -1 };
@@ -205,17 +208,47 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   }
 
   finish(request: FastCGIRequest): void {
-    if (this.#requests.get(request.id) !== request) return;
+    if (!this.#forget(request)) return;
+    if (!request.keepConn || (this.#draining && this.#requests.size === 0)) this.#end();
+    else if (this.#requests.size === 0) this.#idleSince = Date.now();
+  }
+
+  /**
+   * Fails a request whose response broke mid-way. The FastCGI protocol has no record for that,
+   * and web servers take any END_REQUEST, whatever its statuses, for a complete response. What
+   * they do take for a broken upstream, and then cut the browser's transfer for, is a record they
+   * cannot accept, or the connection closing before END_REQUEST (measured: nginx needs the
+   * former, Apache, lighttpd and HAProxy either; see test/integration/body-failure.test.ts).
+   * So the request gets an empty ABORT_REQUEST record (a type only web servers send) and the
+   * connection is closed. On a multiplexed connection closing would cut every request on it:
+   * there an empty END_REQUEST follows instead, which a multiplexing client (HAProxy) rejects
+   * for that request only, and which frees the request id.
+   */
+  fail(request: FastCGIRequest): void {
+    if (!this.#forget(request)) return;
+    const broken = encodeRecord(RecordType.ABORT_REQUEST, request.id);
+    if (!request.keepConn || !this.#multiplexed) {
+      this.write([broken]);
+      this.#end();
+      return;
+    }
+    this.write([broken, encodeRecord(RecordType.END_REQUEST, request.id)]);
+    if (this.#draining && this.#requests.size === 0) this.#end();
+    else if (this.#requests.size === 0) this.#idleSince = Date.now();
+  }
+
+  // internals
+
+  /** Takes an ended request off the connection; false if it was not on it any more. */
+  #forget(request: FastCGIRequest): boolean {
+    if (this.#requests.get(request.id) !== request) return false;
     this.#requests.delete(request.id);
     if (this.#current === request) this.#current = undefined;
     this.#options.slots.release();
     request.stdin.discard();
     request.data?.discard();
-    if (!request.keepConn || (this.#draining && this.#requests.size === 0)) this.#end();
-    else if (this.#requests.size === 0) this.#idleSince = Date.now();
+    return true;
   }
-
-  // internals
 
   #begin(requestId: number, content: Uint8Array): void {
     if (this.#requests.get(requestId) !== undefined) {
@@ -241,6 +274,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     this.#served++;
     const request = new FastCGIRequest(now, requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this);
     this.#requests.set(requestId, request);
+    if (this.#requests.size > 1) this.#multiplexed = true;
     this.#current = request;
     this.#idleSince = undefined;
   }

@@ -8,6 +8,8 @@ export interface RequestHost {
   write(chunks: readonly Uint8Array[]): boolean;
   writable(): Promise<void>;
   finish(request: FastCGIRequest): void;
+  /** Ends `request` so that the web server sees a broken response (see FastCGIRequest.fail). */
+  fail(request: FastCGIRequest): void;
 }
 
 const utf8 = new TextEncoder();
@@ -114,6 +116,19 @@ export class FastCGIRequest {
     this.host.write(encodeOutput(RecordType.STDOUT, this.id, chunks, { appStatus }, texts));
     this.#done = true;
     this.host.finish(this);
+  }
+
+  /**
+   * Ends the request as failed: for a response that broke after its head went out. No empty
+   * STDOUT record and no END_REQUEST go out, which would tell the web server that the response
+   * is complete (every server ignores END_REQUEST's appStatus); the connection instead sends
+   * what web servers take for a broken upstream, so they cut the browser's transfer short, as
+   * `node:http` does when a body fails. Later output is dropped.
+   */
+  fail(): void {
+    if (this.#done) return;
+    this.#done = true;
+    this.host.fail(this);
   }
 
   /** @internal Called by the connection. */
