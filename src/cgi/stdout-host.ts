@@ -66,7 +66,8 @@ export class CgiOutputHost implements RequestHost {
   }
 
   /** CGI (RFC 3875) ends the body where stdout ends and has no way to mark it broken: the output just stops. */
-  fail(_request: FastCGIRequest): void {
+  fail(_request: FastCGIRequest, first: readonly Uint8Array[]): void {
+    this.write(first);
     this.#finish();
   }
 }

@@ -216,6 +216,19 @@ describe('Connection', () => {
       expect(wire.ended).toBe(false);
     });
 
+    it('writes the log line given to fail() in the same transport write as the failure records', () => {
+      const { requests, onRequest } = collectRequests();
+      const wire = createWire({ onRequest });
+      wire.send(requestRecords(1, PARAMS, '', { keepConn: true }));
+      requests[0]!.write([enc.encode('partial')]);
+      const before = wire.writes.length;
+      requests[0]!.fail('fastcgi-fetch: request failed: disk gone');
+      // One write: HAProxy 2.6.12 crashes on a STDERR record that arrives on its own mid-response.
+      expect(wire.writes.length).toBe(before + 1);
+      const last = decodeOutput(wire.writes.at(-1)!).get(1)!;
+      expect([last.stderr, last.failed]).toEqual(['fastcgi-fetch: request failed: disk gone\n', 'abort-record']);
+    });
+
     it('drops output written after fail(), and does nothing for a request that already ended', () => {
       const { requests, onRequest } = collectRequests();
       const wire = createWire({ onRequest });

@@ -218,21 +218,21 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
    * and web servers take any END_REQUEST, whatever its statuses, for a complete response. What
    * they do take for a broken upstream, and then cut the browser's transfer for, is a record they
    * cannot accept, or the connection closing before END_REQUEST (measured: nginx needs the
-   * former, Apache, lighttpd and HAProxy either; see test/integration/body-failure.test.ts).
-   * So the request gets an empty ABORT_REQUEST record (a type only web servers send) and the
-   * connection is closed. On a multiplexed connection closing would cut every request on it:
-   * there an empty END_REQUEST follows instead, which a multiplexing client (HAProxy) rejects
-   * for that request only, and which frees the request id.
+   * former; Apache mod_proxy_fcgi, lighttpd and HAProxy take either; see
+   * test/integration/body-failure.test.ts). So the request gets an empty ABORT_REQUEST record
+   * (a type only web servers send) and the connection is closed. On a multiplexed connection
+   * that would cut every request on it: there an empty END_REQUEST follows instead, which
+   * HAProxy rejects for that request only, and which frees the request id.
    */
-  fail(request: FastCGIRequest): void {
+  fail(request: FastCGIRequest, first: readonly Uint8Array[]): void {
     if (!this.#forget(request)) return;
     const broken = encodeRecord(RecordType.ABORT_REQUEST, request.id);
     if (!request.keepConn || !this.#multiplexed) {
-      this.write([broken]);
+      this.write([...first, broken]);
       this.#end();
       return;
     }
-    this.write([broken, encodeRecord(RecordType.END_REQUEST, request.id)]);
+    this.write([...first, broken, encodeRecord(RecordType.END_REQUEST, request.id)]);
     if (this.#draining && this.#requests.size === 0) this.#end();
     else if (this.#requests.size === 0) this.#idleSince = Date.now();
   }

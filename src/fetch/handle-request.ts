@@ -167,13 +167,13 @@ async function answer(
 }
 
 /**
- * A body that broke after the head went out: the web server's log gets the reason while STDERR
- * is still open, then the request fails as a broken response (FastCGIRequest.fail: the browser's
- * transfer is cut short rather than ended as complete), then `onError` hears of it.
+ * A body that broke after the head went out: the request fails as a broken response, the reason
+ * going to the web server's log with it (FastCGIRequest.fail: the browser's transfer is cut
+ * short rather than ended as complete); then `onError` hears of it.
  */
 async function failMidway(error: BodyStreamError, request: Request | undefined, fcgi: FastCGIRequest, options: RequestHandlerOptions): Promise<void> {
-  const message = logToServer(error, fcgi);
-  fcgi.fail();
+  const message = describe(error);
+  fcgi.fail(`fastcgi-fetch: request failed: ${message}`);
   await notify(error, message, request, options);
 }
 
@@ -206,9 +206,13 @@ async function report(
   return notify(error, logToServer(error, fcgi), request, options);
 }
 
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
 /** Writes the failure to FCGI_STDERR (the web server's error log); returns its one-line message. */
 function logToServer(error: unknown, fcgi: FastCGIRequest): string {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  const message = describe(error);
   fcgi.log(`fastcgi-fetch: request failed: ${message}`);
   return message;
 }
