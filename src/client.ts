@@ -10,7 +10,7 @@ export type { ClientOptions, ClientRequestInit, Completion, FastCGIClient, FastC
 export type { ClientAddress } from './client/node-connector.js';
 export type { ParamsOptions } from './client/params.js';
 export type { Connector, Transport, TransportPeer } from './client/transport.js';
-export { FastCGIConnectionError, FastCGIRejectedError, FastCGITimeoutError, type RejectReason } from './client/errors.js';
+export { FastCGIConnectionError, FastCGIRejectedError, FastCGIResponseAbortedError, FastCGITimeoutError, type RejectReason } from './client/errors.js';
 export { FastCGIProtocolError } from './protocol/errors.js';
 export { createClientCore as createClientOver } from './client/client.js';
 

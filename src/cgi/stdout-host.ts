@@ -64,4 +64,10 @@ export class CgiOutputHost implements RequestHost {
   finish(_request: FastCGIRequest): void {
     this.#finish();
   }
+
+  /** CGI (RFC 3875) ends the body where stdout ends and has no way to mark it broken: the output just stops. */
+  fail(_request: FastCGIRequest, first: readonly Uint8Array[]): void {
+    this.write(first);
+    this.#finish();
+  }
 }

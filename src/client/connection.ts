@@ -156,10 +156,17 @@ export class ClientConnection implements RecordHandler, TransportPeer, ExchangeH
       }
       return;
     }
+    if (type === RecordType.ABORT_REQUEST) {
+      // fastcgi-fetch's mark of a response that broke mid-way (its FastCGIRequest.fail).
+      this.#exchanges.get(requestId)?.brokenOff();
+      return;
+    }
     if (type !== RecordType.END_REQUEST) return;
     const exchange = this.#exchanges.get(requestId);
     if (exchange === undefined) return;
-    if (content.length < 8) throw new FastCGIProtocolError(`END_REQUEST of ${content.length} bytes (expected 8)`);
+    // After that mark, an empty END_REQUEST frees the id of a request on a multiplexed connection.
+    const freesBroken = content.length === 0 && exchange.isBrokenOff;
+    if (content.length < 8 && !freesBroken) throw new FastCGIProtocolError(`END_REQUEST of ${content.length} bytes (expected 8)`);
     const { appStatus, protocolStatus } = decodeEndRequest(content);
     this.#exchanges.delete(requestId);
     this.#held.delete(exchange);

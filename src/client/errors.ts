@@ -22,6 +22,15 @@ export class FastCGIRejectedError extends Error {
   }
 }
 
+/**
+ * The application broke off its response: it sent ABORT_REQUEST for the request, which is how
+ * fastcgi-fetch marks a response whose body failed after the head went out (a web server then
+ * cuts the browser's transfer short). The body read so far is incomplete.
+ */
+export class FastCGIResponseAbortedError extends Error {
+  override readonly name = 'FastCGIResponseAbortedError';
+}
+
 /** No response head (or no connection, or no GET_VALUES answer) within the allowed time. */
 export class FastCGITimeoutError extends Error {
   override readonly name = 'FastCGITimeoutError';

@@ -6,7 +6,7 @@ import {
   ProtocolStatus,
 } from '../protocol/index.js';
 import { HeadParser } from './cgi-head.js';
-import { FastCGIRejectedError, FastCGITimeoutError } from './errors.js';
+import { FastCGIRejectedError, FastCGIResponseAbortedError, FastCGITimeoutError } from './errors.js';
 import { streamRecords } from './records.js';
 import { LineSplitter } from './stderr-lines.js';
 
@@ -79,6 +79,8 @@ export class Exchange {
   #ended = false;
   /** The caller's side is settled with an error; the id stays taken until END_REQUEST. */
   #failed = false;
+  /** The application sent ABORT_REQUEST: its response broke off. */
+  #brokenOff = false;
   #receivedAny = false;
   #pumping: ReadableStreamDefaultReader<Uint8Array> | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -187,6 +189,21 @@ export class Exchange {
   stderr(data: Uint8Array): void {
     this.#receivedAny = true;
     this.#lines.push(data);
+  }
+
+  get isBrokenOff(): boolean {
+    return this.#brokenOff;
+  }
+
+  /**
+   * The application sent ABORT_REQUEST for this request: its response broke off mid-way (the
+   * body failed after the head went out). The caller sees an error, not a short body that
+   * looks complete; the id stays taken until END_REQUEST or the connection closes.
+   */
+  brokenOff(): void {
+    this.#receivedAny = true;
+    this.#brokenOff = true;
+    this.#settleError(new FastCGIResponseAbortedError('the FastCGI application broke off its response: its body failed after the head was sent'));
   }
 
   /** END_REQUEST: the id is free again. */

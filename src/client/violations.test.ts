@@ -1,6 +1,12 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createClient, FastCGIConnectionError, FastCGIProtocolError, FastCGIRejectedError } from 'fastcgi-fetch/client';
+import {
+  createClient,
+  FastCGIConnectionError,
+  FastCGIProtocolError,
+  FastCGIRejectedError,
+  FastCGIResponseAbortedError,
+} from 'fastcgi-fetch/client';
 import { RecordType, encodeEndRequest, encodeRecord, encodeStream } from '../protocol/index.js';
 
 const text = new TextEncoder();
@@ -37,6 +43,12 @@ describe('the client facing a misbehaving application', () => {
     ['an OVERLOADED answer', (s) => s.write(encodeEndRequest(1, 0, 2)), FastCGIRejectedError, /overloaded/],
     ['a close before END_REQUEST', (s) => s.end(), FastCGIConnectionError, /closed before/],
     [
+      'an empty END_REQUEST not preceded by its ABORT_REQUEST',
+      (s) => s.write(encodeRecord(RecordType.END_REQUEST, 1)),
+      FastCGIProtocolError,
+      /END_REQUEST of 0 bytes/,
+    ],
+    [
       'an invalid Status',
       (s) => s.write(encodeStream(RecordType.STDOUT, 1, text.encode('Status: 99 Odd\r\n\r\n'), true)),
       FastCGIProtocolError,
@@ -51,6 +63,21 @@ describe('the client facing a misbehaving application', () => {
     const failure = await client.fetch('/').catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(type);
     expect((failure as Error).message).toMatch(message);
+    await client.close({ force: true });
+  });
+
+  it('fails the body with FastCGIResponseAbortedError when the application breaks off its response', async () => {
+    const app = await rawApplication((s) => {
+      s.write(encodeStream(RecordType.STDOUT, 1, text.encode('Status: 200\r\n\r\nchunk1\n')));
+      // What a fastcgi-fetch app sends when its body fails mid-way (FastCGIRequest.fail).
+      setTimeout(() => s.end(encodeRecord(RecordType.ABORT_REQUEST, 1)), 20);
+    });
+    server = app.server;
+    const client = createClient({ port: app.port }, { multiplex: false });
+    const response = await client.fetch('/');
+    expect(response.status).toBe(200);
+    const failure = await response.text().catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(FastCGIResponseAbortedError);
     await client.close({ force: true });
   });
 

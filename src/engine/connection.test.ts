@@ -11,7 +11,7 @@ import {
 } from '../protocol/index.js';
 import { BodyTimeoutError } from './input-stream.js';
 import { RequestSlots } from './limits.js';
-import { collectRequests, createWire, requestRecords } from './test-support/wire.js';
+import { collectRequests, createWire, decodeOutput, requestRecords } from './test-support/wire.js';
 
 const enc = new TextEncoder();
 const PARAMS: Array<[string, string]> = [['REQUEST_METHOD', 'POST']];
@@ -156,6 +156,98 @@ describe('Connection', () => {
     expect(wire.ended).toBe(true);
     expect(first.aborted).toBe(true);
     expect(wire.connection.activeRequests).toBe(0);
+  });
+
+  describe('fail(): a response that broke after its head went out', () => {
+    it.each([
+      ['without FCGI_KEEP_CONN', false],
+      ['with FCGI_KEEP_CONN', true],
+    ])('ends a lone request %s with an ABORT_REQUEST record and a closed connection, never END_REQUEST', (_name, keepConn) => {
+      const slots = new RequestSlots(10);
+      const { requests, onRequest } = collectRequests();
+      const wire = createWire({ onRequest, slots });
+      wire.send(requestRecords(1, PARAMS, '', { keepConn }));
+      const request = requests[0]!;
+      request.write([enc.encode('Status: 200\r\n\r\nchunk1\n')]);
+      request.fail();
+      const out = wire.output().get(1)!;
+      expect(latin1(out.stdout)).toBe('Status: 200\r\n\r\nchunk1\n');
+      expect(out.stdoutClosed).toBe(false);
+      expect(out.end).toBeUndefined();
+      expect(out.failed).toBe('abort-record');
+      // Flushed, then closed: the record must reach the web server before the close.
+      expect([wire.ended, wire.destroyed]).toEqual([true, false]);
+      expect([wire.connection.activeRequests, slots.active]).toEqual([0, 0]);
+    });
+
+    it('fails only that request on a multiplexed connection: an empty END_REQUEST frees its id, the others and the connection go on', () => {
+      const slots = new RequestSlots(10);
+      const { requests, onRequest } = collectRequests();
+      const wire = createWire({ onRequest, slots });
+      wire.send(requestRecords(1, PARAMS, '', { keepConn: true }), requestRecords(2, PARAMS, '', { keepConn: true }));
+      const [broken, healthy] = requests;
+      broken!.write([enc.encode('partial')]);
+      healthy!.write([enc.encode('one ')]);
+      broken!.fail();
+      healthy!.end([enc.encode('two')]);
+      const out = wire.output();
+      expect(out.get(1)).toMatchObject({ failed: 'abort-record+empty-end', stdoutClosed: false });
+      expect(out.get(1)!.end).toBeUndefined();
+      expect(latin1(out.get(2)!.stdout)).toBe('one two');
+      expect(out.get(2)!.end).toEqual({ appStatus: 0, protocolStatus: 0 });
+      expect([wire.ended, wire.destroyed]).toEqual([false, false]);
+      expect(slots.active).toBe(0);
+      // The id is free again: the web server may start a new request with it.
+      const mark = wire.writes.length;
+      wire.send(requestRecords(1, PARAMS, '', { keepConn: true }));
+      requests[2]!.end([enc.encode('again')]);
+      const again = decodeOutput(wire.writes.slice(mark).flat()).get(1)!;
+      expect([latin1(again.stdout), again.end]).toEqual(['again', { appStatus: 0, protocolStatus: 0 }]);
+    });
+
+    it('keeps failing per request on a connection that once carried two requests at once, even when the failing one is alone now', () => {
+      const { requests, onRequest } = collectRequests();
+      const wire = createWire({ onRequest });
+      wire.send(requestRecords(1, PARAMS, '', { keepConn: true }), requestRecords(2, PARAMS, '', { keepConn: true }));
+      requests[0]!.end();
+      requests[1]!.end();
+      wire.send(requestRecords(3, PARAMS, '', { keepConn: true }));
+      requests[2]!.fail();
+      expect(wire.output().get(3)!.failed).toBe('abort-record+empty-end');
+      expect(wire.ended).toBe(false);
+    });
+
+    it('writes the log line given to fail() in the same transport write as the failure records', () => {
+      const { requests, onRequest } = collectRequests();
+      const wire = createWire({ onRequest });
+      wire.send(requestRecords(1, PARAMS, '', { keepConn: true }));
+      requests[0]!.write([enc.encode('partial')]);
+      const before = wire.writes.length;
+      requests[0]!.fail('fastcgi-fetch: request failed: disk gone');
+      // One write: HAProxy 2.6.12 crashes on a STDERR record that arrives on its own mid-response.
+      expect(wire.writes.length).toBe(before + 1);
+      const last = decodeOutput(wire.writes.at(-1)!).get(1)!;
+      expect([last.stderr, last.failed]).toEqual(['fastcgi-fetch: request failed: disk gone\n', 'abort-record']);
+    });
+
+    it('drops output written after fail(), and does nothing for a request that already ended', () => {
+      const { requests, onRequest } = collectRequests();
+      const wire = createWire({ onRequest });
+      wire.send(requestRecords(1, PARAMS, '', { keepConn: true }), requestRecords(2, PARAMS, '', { keepConn: true }));
+      const [failed, ended] = requests;
+      failed!.fail();
+      expect(failed!.done).toBe(true);
+      expect(failed!.write([enc.encode('late')])).toBe(false);
+      failed!.log('late');
+      failed!.end([enc.encode('late')]);
+      failed!.fail();
+      ended!.end();
+      ended!.fail();
+      const out = wire.output();
+      expect(out.get(1)).toMatchObject({ failed: 'abort-record+empty-end', stderr: '', stdout: new Uint8Array(0) });
+      expect(out.get(2)!.failed).toBeUndefined();
+      expect(out.get(2)!.end).toEqual({ appStatus: 0, protocolStatus: 0 });
+    });
   });
 
   it('fails a body that went over maxBodySize before anyone opened it', async () => {

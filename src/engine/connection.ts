@@ -10,6 +10,7 @@ import {
   decodeBeginRequest,
   decodePairs,
   encodeEndRequest,
+  encodeRecord,
   encodeUnknownType,
   encodeValues,
   type RecordHandler,
@@ -71,6 +72,8 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   /** While draining, the one request a fresh connection was opened for is still admitted. */
   #admitOne = false;
   #served = 0;
+  /** Two requests were active at once: the client multiplexes (HAProxy, our own client). */
+  #multiplexed = false;
   #closed = false;
   /**
    * The shared watchdog checks idleness, stalled PARAMS and stalled bodies: no timer per request
@@ -219,20 +222,54 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   }
 
   finish(request: FastCGIRequest): void {
-    if (this.#requests.get(request.id) !== request) return;
-    this.#requests.delete(request.id);
-    if (this.#current === request) this.#current = undefined;
-    this.#options.slots.release();
-    request.stdin.discard();
-    request.data?.discard();
-    if (!request.keepConn || (this.#draining && this.#requests.size === 0)) this.#end();
+    if (!this.#forget(request)) return;
+    this.#afterRequest(request.keepConn);
+  }
+
+  /**
+   * Fails a request whose response broke mid-way. The FastCGI protocol has no record for that,
+   * and web servers take any END_REQUEST, whatever its statuses, for a complete response. What
+   * they do take for a broken upstream, and then cut the browser's transfer for, is a record they
+   * cannot accept, or the connection closing before END_REQUEST (measured: nginx needs the
+   * former; Apache mod_proxy_fcgi, lighttpd and HAProxy take either; see
+   * test/integration/body-failure.test.ts). So the request gets an empty ABORT_REQUEST record
+   * (a type only web servers send) and the connection is closed. On a multiplexed connection
+   * that would cut every request on it: there an empty END_REQUEST follows instead, which
+   * HAProxy rejects for that request only, and which frees the request id.
+   */
+  fail(request: FastCGIRequest, first: readonly Uint8Array[]): void {
+    if (!this.#forget(request)) return;
+    const broken = encodeRecord(RecordType.ABORT_REQUEST, request.id);
+    if (!request.keepConn || !this.#multiplexed) {
+      this.write([...first, broken]);
+      this.#end();
+      return;
+    }
+    this.write([...first, broken, encodeRecord(RecordType.END_REQUEST, request.id)]);
+    this.#afterRequest(true);
+  }
+
+  // internals
+
+  /** After a request left: the connection closes, or, with nothing in flight, becomes idle (and evictable). */
+  #afterRequest(keepConn: boolean): void {
+    if (!keepConn || (this.#draining && this.#requests.size === 0)) this.#end();
     else if (this.#requests.size === 0) {
       this.#idleSince = Date.now();
       this.#options.connections?.idle(this.#watched);
     }
   }
 
-  // internals
+  /** Takes an ended request off the connection; false if it was not on it any more. */
+  #forget(request: FastCGIRequest): boolean {
+    if (this.#requests.get(request.id) !== request) return false;
+    this.#requests.delete(request.id);
+    if (this.#current === request) this.#current = undefined;
+    this.#options.slots.release();
+    request.stdin.discard();
+    request.data?.discard();
+    return true;
+  }
 
   #begin(requestId: number, content: Uint8Array): void {
     if (this.#requests.get(requestId) !== undefined) {
@@ -258,6 +295,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     this.#served++;
     const request = new FastCGIRequest(now, requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this);
     this.#requests.set(requestId, request);
+    if (this.#requests.size > 1) this.#multiplexed = true;
     this.#current = request;
     if (this.#idleSince !== undefined) {
       this.#idleSince = undefined;

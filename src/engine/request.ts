@@ -8,6 +8,11 @@ export interface RequestHost {
   write(chunks: readonly Uint8Array[]): boolean;
   writable(): Promise<void>;
   finish(request: FastCGIRequest): void;
+  /**
+   * Ends `request` so that the web server sees a broken response (see FastCGIRequest.fail);
+   * `first` (records of the request's own) goes out in the same write.
+   */
+  fail(request: FastCGIRequest, first: readonly Uint8Array[]): void;
 }
 
 const utf8 = new TextEncoder();
@@ -114,6 +119,23 @@ export class FastCGIRequest {
     this.host.write(encodeOutput(RecordType.STDOUT, this.id, chunks, { appStatus }, texts));
     this.#done = true;
     this.host.finish(this);
+  }
+
+  /**
+   * Ends the request as failed: for a response that broke after its head went out. No empty
+   * STDOUT record and no END_REQUEST go out, which would tell the web server that the response
+   * is complete (every server ignores END_REQUEST's appStatus); the connection instead sends
+   * what web servers take for a broken upstream, so they cut the browser's transfer short, as
+   * `node:http` does when a body fails. Later output is dropped.
+   *
+   * `logLine` goes to FCGI_STDERR in the same write as the failure: HAProxy 2.6.12 (Debian 12)
+   * crashes on a STDERR record that arrives on its own in the middle of a response.
+   */
+  fail(logLine?: string): void {
+    if (this.#done) return;
+    this.#done = true;
+    const first = logLine === undefined ? NO_BYTES : encodeOutput(RecordType.STDERR, this.id, [utf8.encode(`${logLine}\n`)], undefined);
+    this.host.fail(this, first);
   }
 
   /** @internal Called by the connection. */

@@ -101,7 +101,8 @@ function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number):
 
 /**
  * Runs one FastCGI request through a fetch handler, start to END_REQUEST. Never rejects: every
- * failure ends as a response (400, 413, 500 or `onError`'s) or, once the head is out, a cut body.
+ * failure ends as a response (400, 413, 500 or `onError`'s) or, once the head is out, a broken
+ * response (FastCGIRequest.fail).
  * Returns undefined when it finished synchronously (a handler that returned a plain response at
  * once), which spares a promise per request on the hot path.
  */
@@ -153,14 +154,31 @@ async function answer(
   try {
     await writeResponse(fcgi, response, request?.method === 'HEAD');
   } catch (error) {
-    if (fcgi.done) {
-      if (error instanceof BodyStreamError) await report(error, request, fcgi, options);
+    if (fcgi.done) return;
+    if (error instanceof BodyStreamError) {
+      await failMidway(error, request, fcgi, options);
       return;
     }
     // The body failed before anything was sent: the client still gets a clean 500.
     const fallback = await errorResponse(error, request, fcgi, options);
-    await writeResponse(fcgi, fallback, request?.method === 'HEAD').catch(() => fcgi.end([], 1));
+    try {
+      await writeResponse(fcgi, fallback, request?.method === 'HEAD');
+    } catch (secondary) {
+      if (secondary instanceof BodyStreamError) fcgi.fail();
+      else fcgi.end([], 1);
+    }
   }
+}
+
+/**
+ * A body that broke after the head went out: the request fails as a broken response, the reason
+ * going to the web server's log with it (FastCGIRequest.fail: the browser's transfer is cut
+ * short rather than ended as complete); then `onError` hears of it.
+ */
+async function failMidway(error: BodyStreamError, request: Request | undefined, fcgi: FastCGIRequest, options: RequestHandlerOptions): Promise<void> {
+  const message = describe(error);
+  fcgi.fail(`fastcgi-fetch: request failed: ${message}`);
+  await notify(error, message, request, options);
 }
 
 async function errorResponse(
@@ -194,8 +212,27 @@ async function report(
   fcgi: FastCGIRequest,
   options: RequestHandlerOptions,
 ): Promise<Response | undefined> {
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  return notify(error, logToServer(error, fcgi), request, options);
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+/** Writes the failure to FCGI_STDERR (the web server's error log); returns its one-line message. */
+function logToServer(error: unknown, fcgi: FastCGIRequest): string {
+  const message = describe(error);
   fcgi.log(`fastcgi-fetch: request failed: ${message}`);
+  return message;
+}
+
+/** Tells `onError`, or the app's stderr when there is none; returns `onError`'s response. */
+async function notify(
+  error: unknown,
+  message: string,
+  request: Request | undefined,
+  options: RequestHandlerOptions,
+): Promise<Response | undefined> {
   if (options.onError === undefined) {
     options.log(`fastcgi-fetch: ${request?.method ?? ''} ${request?.url ?? ''} failed: ${error instanceof Error ? (error.stack ?? message) : message}`);
     return undefined;

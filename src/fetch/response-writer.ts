@@ -64,7 +64,7 @@ function toBytes(chunk: unknown): Uint8Array {
   throw new TypeError(`response body chunk is ${typeof chunk}, not bytes`);
 }
 
-/** The response body failed after the head went out; the request ended with a cut body. */
+/** The response body failed after the head went out: only a broken response can tell the browser now. */
 export class BodyStreamError extends Error {
   override readonly name = 'BodyStreamError';
 }
@@ -132,8 +132,8 @@ export function writePlainResponse(request: FastCGIRequest, response: Response, 
 /**
  * Streams `response` to the request's STDOUT: reads the body only while the connection takes
  * more, stops and cancels the body when the request is aborted, and sends a small body that is
- * ready at once in a single write with the head and END_REQUEST. Rejects with BodyStreamError
- * (after ending the request) when the body fails mid-way.
+ * ready at once in a single write with the head and END_REQUEST. Rejects with BodyStreamError,
+ * leaving the request open, when the body fails after the head went out.
  */
 export async function writeResponse(request: FastCGIRequest, response: Response, isHead: boolean): Promise<void> {
   if (writePlainResponse(request, response, isHead)) return;
@@ -189,8 +189,9 @@ export async function writeResponse(request: FastCGIRequest, response: Response,
     reader.cancel(error).catch(() => {});
     if (request.done) return;
     if (!headSent) throw error;
-    request.end([], 1);
-    throw new BodyStreamError('the response body failed after the head was sent', { cause: error });
+    // The request stays open: the caller logs to STDERR, then fails it (FastCGIRequest.fail).
+    const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    throw new BodyStreamError(`the response body failed after the head was sent: ${reason}`, { cause: error });
   } finally {
     stopWatching();
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FastCGIContext } from 'fastcgi-fetch';
-import { createTestClient, FastCGIRejectedError } from 'fastcgi-fetch/testing';
+import { createTestClient, FastCGIRejectedError, FastCGIResponseAbortedError } from 'fastcgi-fetch/testing';
 
 const echoParams = (request: Request, context: FastCGIContext) =>
   Response.json({
@@ -138,6 +138,50 @@ describe('createTestClient', () => {
     await handlerAborted;
     expect((seen as DOMException).name).toBe('AbortError');
     await client.close({ force: true });
+  });
+
+  it.each([
+    ['multiplexed', true],
+    ['not multiplexed', false],
+  ])('fails the response body when the handler\'s body breaks mid-way, and serves on, %s', async (_name, multiplex) => {
+    const encoder = new TextEncoder();
+    const reported: unknown[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const client = createTestClient(
+      async (request) => {
+        const path = new URL(request.url).pathname;
+        if (path === '/ok') return new Response('ok');
+        if (path === '/beside') {
+          await released;
+          return new Response('beside');
+        }
+        return new Response(
+          new ReadableStream<Uint8Array>({
+            async start(controller) {
+              controller.enqueue(encoder.encode('chunk1\n'));
+              await new Promise((resolve) => setTimeout(resolve, 20));
+              controller.error(new Error('disk gone'));
+            },
+          }),
+        );
+      },
+      { multiplex, onError: (error) => void reported.push(error) },
+    );
+    // On a multiplexed connection this one shares the connection with the broken one.
+    const beside = client.fetch('/beside');
+    const { response, completed } = await client.request('/broken');
+    expect(response.status).toBe(200);
+    const reader = response.body!.getReader();
+    expect(new TextDecoder().decode((await reader.read()).value)).toBe('chunk1\n');
+    const error = await reader.read().then(() => undefined, (e: unknown) => e);
+    expect(error).toBeInstanceOf(FastCGIResponseAbortedError);
+    await expect(completed).rejects.toBeInstanceOf(FastCGIResponseAbortedError);
+    release();
+    expect(await (await beside).text()).toBe('beside');
+    expect(await (await client.fetch('/ok')).text()).toBe('ok');
+    expect((reported[0] as Error).message).toMatch(/after the head was sent: Error: disk gone/);
+    await client.close();
   });
 
   it('exposes FCGI_STDERR lines the app writes with context.log', async () => {

@@ -177,15 +177,35 @@ describe('faults over real sockets', () => {
     expect(server.activeRequests).toBe(0);
   });
 
-  it('cuts the body of a response whose stream fails mid-way, marks it failed, and serves the next request', async () => {
+  it('fails a response whose body breaks mid-way as broken, not complete: no END_REQUEST, the connection closed, the next one served', async () => {
+    const { server, seen } = await faultServer();
+    const peer = await open(server);
+    peer.send(whole(1, params('GET', '/body-fails-midway')));
+    expect(await peer.waitClosed(5000)).toBe(true);
+    const cut = peer.answers.get(1)!;
+    expect(cut.stdout.toString('latin1')).toBe('Status: 200 OK\r\n\r\npartial ');
+    expect([cut.failed, cut.end]).toEqual(['abort-record', undefined]);
+    expect(cut.stderr).toMatch(/request failed: BodyStreamError: .*body failed mid-way/);
+    expect(seen.logs.join('\n')).toMatch(/body failed mid-way/);
+    expect(server.activeRequests).toBe(0);
+    const next = await open(server);
+    expect((await next.fetch(1, 'GET', '/ok')).body.toString()).toBe('ok');
+  });
+
+  it('fails only that request when its body breaks on a multiplexed connection, which serves on', async () => {
     const { server } = await faultServer();
     const peer = await open(server);
-    const cut = await peer.fetch(1, 'GET', '/body-fails-midway');
-    expect(cut.status).toBe(200);
-    expect(cut.body.toString()).toBe('partial ');
-    expect(cut.appStatus).not.toBe(0);
-    expect(cut.headers['content-length']).toBeUndefined();
+    peer.send(whole(1, params('GET', '/hang')));
+    peer.send(whole(2, params('GET', '/body-fails-midway')));
+    await peer.until(() => peer.answers.get(2)?.failed !== undefined, 5000, 'request 2 failed');
+    expect(peer.answers.get(2)).toMatchObject({ failed: 'abort-record+empty-end', end: undefined });
+    expect(peer.closed).toBe(false);
+    expect((await peer.fetch(3, 'GET', '/ok')).body.toString()).toBe('ok');
+    // Its id is free again, and the request beside it was untouched.
     expect((await peer.fetch(2, 'GET', '/ok')).body.toString()).toBe('ok');
+    expect(server.activeRequests).toBe(1);
+    peer.send(abortRecord(1));
+    await peer.answer(1);
     expect(server.activeRequests).toBe(0);
   });
 

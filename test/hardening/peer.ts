@@ -23,6 +23,8 @@ export interface Answer {
   stdout: Buffer;
   stderr: string;
   end: { appStatus: number; protocolStatus: number } | undefined;
+  /** The application failed the request (FastCGIRequest.fail): an ABORT_REQUEST record, then maybe an empty END_REQUEST. */
+  failed?: 'abort-record' | 'abort-record+empty-end';
 }
 
 /** A response decoded from STDOUT: the CGI head and body. */
@@ -136,7 +138,9 @@ export class Peer {
     };
     this.#reader = new RecordReader({
       record: (type, id, content) => {
-        if (type === RecordType.END_REQUEST) answer(id).end = decodeEndRequest(content);
+        if (type === RecordType.ABORT_REQUEST) answer(id).failed = 'abort-record';
+        else if (type === RecordType.END_REQUEST && content.length === 0) answer(id).failed = 'abort-record+empty-end';
+        else if (type === RecordType.END_REQUEST) answer(id).end = decodeEndRequest(content);
       },
       streamData: (type, id, data) => {
         const a = answer(id);

@@ -23,6 +23,7 @@ export const FEATURES = {
   early: 'early 413 during upload',
   sse: 'SSE event by event',
   abort: 'disconnect aborts request.signal',
+  bodyFailure: 'body failing mid-way reaches the browser as an error',
   multiplex: 'multiplexed requests',
   spawn: 'spawns app (fd 0), clean exit',
   authorizer: 'Authorizer role',

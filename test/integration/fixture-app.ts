@@ -147,6 +147,21 @@ export function createFixtureApp(probe: FixtureProbe = {}) {
     );
   });
 
+  // A body that breaks after its first chunk went out: the browser must see a failed transfer.
+  base.get('/fail-midway', () => {
+    const encoder = new TextEncoder();
+    return new Response(
+      new ReadableStream<Uint8Array>({
+        async start(controller) {
+          controller.enqueue(encoder.encode('chunk1\n'));
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          controller.error(new Error('fixture body failure'));
+        },
+      }),
+      { headers: { 'content-type': 'text/plain' } },
+    );
+  });
+
   base.get('/throw', () => {
     throw new Error('fixture failure');
   });

@@ -23,6 +23,10 @@ export interface RequestOutput {
   stdout: Uint8Array;
   stderr: string;
   end?: { appStatus: number; protocolStatus: number };
+  /** Whether STDOUT was closed with its empty record. */
+  stdoutClosed: boolean;
+  /** How the application failed the request (FastCGIRequest.fail): an ABORT_REQUEST record, then maybe an empty END_REQUEST. */
+  failed?: 'abort-record' | 'abort-record+empty-end';
 }
 
 export interface Wire {
@@ -109,7 +113,7 @@ export function decodeOutput(chunks: readonly Uint8Array[]): Map<number, Request
   const get = (id: number) => {
     let entry = out.get(id);
     if (!entry) {
-      entry = { stdout: new Uint8Array(0), stderr: '' };
+      entry = { stdout: new Uint8Array(0), stderr: '', stdoutClosed: false };
       out.set(id, entry);
       parts.set(id, []);
     }
@@ -117,20 +121,27 @@ export function decodeOutput(chunks: readonly Uint8Array[]): Map<number, Request
   };
   new RecordReader({
     record(type, id, content) {
-      if (type === RecordType.END_REQUEST) {
-        const entry = get(id);
-        if (entry.end) throw new Error(`second END_REQUEST for request ${id}`);
-        entry.end = decodeEndRequest(content);
+      const entry = get(id);
+      if (entry.end) throw new Error(`record of type ${type} for request ${id} after its END_REQUEST`);
+      if (type === RecordType.ABORT_REQUEST) {
+        if (entry.failed) throw new Error(`second ABORT_REQUEST for request ${id}`);
+        entry.failed = 'abort-record';
+      } else if (type === RecordType.END_REQUEST) {
+        if (entry.failed === 'abort-record' && content.length === 0) entry.failed = 'abort-record+empty-end';
+        else if (entry.failed) throw new Error(`output for request ${id} after it failed`);
+        else entry.end = decodeEndRequest(content);
       }
     },
     streamData(type, id, data) {
       const entry = get(id);
-      if (entry.end) throw new Error(`output for request ${id} after its END_REQUEST`);
+      if (entry.end || entry.failed) throw new Error(`output for request ${id} after its END_REQUEST or failure`);
       if (type === RecordType.STDOUT) parts.get(id)!.push(data.slice());
       else if (type === RecordType.STDERR) entry.stderr += new TextDecoder().decode(data);
     },
-    streamEnd(_type, id) {
-      if (get(id).end) throw new Error(`output for request ${id} after its END_REQUEST`);
+    streamEnd(type, id) {
+      const entry = get(id);
+      if (entry.end || entry.failed) throw new Error(`output for request ${id} after its END_REQUEST or failure`);
+      if (type === RecordType.STDOUT) entry.stdoutClosed = true;
     },
   }).push(concat(chunks));
   for (const [id, entry] of out) entry.stdout = concat(parts.get(id)!);

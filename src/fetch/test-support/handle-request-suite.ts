@@ -328,9 +328,9 @@ describe(`handleRequest (${mode})`, () => {
     expect(logs.join('\n')).toMatch(/GET http:\/\/example.com\/path\?q=1 failed: Error: boom/);
   });
 
-  it('cuts the body and ends the request when the body stream errors after the head went out', async () => {
+  it('fails the request as a broken response, never a complete one, when the body stream errors after the head went out', async () => {
     const errors: unknown[] = [];
-    const { wire, done } = setup(
+    const { wire } = setup(
       () => {
         let step = 0;
         return new Response(
@@ -346,11 +346,18 @@ describe(`handleRequest (${mode})`, () => {
       { onError: (error) => void errors.push(error) },
     );
     wire.send(requestRecords(1, GET));
-    const res = await done();
-    expect(res.status).toBe('200 OK');
-    expect(res.body).toBe('first');
-    expect(res.end.appStatus).toBe(1);
-    expect(errors).toHaveLength(1);
+    await vi.waitFor(() => {
+      if (!wire.output().get(1)?.failed) throw new Error('request 1 has not failed');
+    });
+    const out = wire.output().get(1)!;
+    expect(parseCgi(out.stdout)).toMatchObject({ status: '200 OK', body: 'first' });
+    // No empty STDOUT record and no END_REQUEST: the web server must not take it for complete.
+    expect([out.stdoutClosed, out.end]).toEqual([false, undefined]);
+    expect(out.failed).toBe('abort-record');
+    expect(wire.ended).toBe(true);
+    // The reason reached the web server's log before the request failed (the decoder rejects STDERR after it).
+    expect(out.stderr).toMatch(/request failed: BodyStreamError: .*disk gone/);
+    await vi.waitFor(() => expect(errors).toHaveLength(1));
   });
 
   it('answers 413 without calling the handler when CONTENT_LENGTH is over maxBodySize', async () => {
