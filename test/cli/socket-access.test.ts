@@ -6,8 +6,9 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { installForAnyUser } from '../support/install-for-any-user.js';
 import { missing } from '../support/requirement.js';
-import { CLI, FIXTURES, cliArgv, fcgiGet, startCli, startProcess, stopAll, tempDir, workersOf } from './helpers.js';
+import { FIXTURES, fcgiGet, startCli, startProcess, stopAll, tempDir, workersOf } from './helpers.js';
 
 afterAll(stopAll);
 
@@ -66,8 +67,12 @@ describe.skipIf(missing('socket owner and group', isRoot ? undefined : 'changing
   });
 
   const asNobody = ['setpriv', '--reuid=nobody', '--regid=nogroup', '--clear-groups', '--'];
+  // The built package where nobody can read it (the checkout may be under /root).
+  const install = isRoot ? installForAnyUser([app]) : undefined;
+  afterAll(() => install?.remove());
   const nobodyCanRun =
-    spawnSync(asNobody[0]!, [...asNobody.slice(1), process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(CLI)})`]).status === 0;
+    install !== undefined &&
+    spawnSync(asNobody[0]!, [...asNobody.slice(1), process.execPath, '-e', `require('fs').accessSync(${JSON.stringify(install.cli)})`]).status === 0;
 
   it.skipIf(missing('socket group as nobody', nobodyCanRun ? undefined : 'user nobody cannot run node or read this checkout'))(
     'tells a user that may not give the socket to a group why and what to do, and leaves no socket behind',
@@ -76,7 +81,8 @@ describe.skipIf(missing('socket owner and group', isRoot ? undefined : 'changing
       fs.chmodSync(dir, 0o777);
       const sock = path.join(dir, 'app.sock');
       const [bin, ...args] = asNobody;
-      const cli = startProcess(bin!, [...args, process.execPath, ...cliArgv(['serve', app, '--listen', sock, '--socket-group', 'daemon'])]);
+      const installedApp = install!.files[path.basename(app)]!;
+      const cli = startProcess(bin!, [...args, process.execPath, install!.cli, 'serve', installedApp, '--listen', sock, '--socket-group', 'daemon']);
       expect(await cli.exited).toBe(1);
       expect(cli.output().trim().split('\n')).toEqual([
         expect.stringMatching(

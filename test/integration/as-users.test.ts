@@ -16,6 +16,7 @@ import { startCaddy } from '../servers/caddy.js';
 import { startLighttpd } from '../servers/lighttpd.js';
 import { startNginx } from '../servers/nginx.js';
 import { installed, makeTempDir, type Upstream, type WebServer } from '../servers/web-server.js';
+import { installForAnyUser } from '../support/install-for-any-user.js';
 import { missing } from '../support/requirement.js';
 
 const APP_USER = 'fcgiapp';
@@ -56,22 +57,8 @@ function prepareAccounts(): string | undefined {
   return undefined;
 }
 
-/**
- * The built package and the app, copied where any user may read them, as a deployment has them
- * (/srv, /opt): the checkout itself may sit in a folder only root can enter (/root in CI).
- */
-function installForAnyUser(): { cli: string; app: string } {
-  const dir = makeTempDir('as-users-install');
-  fs.cpSync(path.join(ROOT, 'dist'), path.join(dir, 'dist'), { recursive: true });
-  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
-  fs.copyFileSync(path.join(FIXTURES, 'app.mjs'), path.join(dir, 'app.mjs'));
-  return { cli: path.join(dir, 'dist/src/cli.js'), app: path.join(dir, 'app.mjs') };
-}
-
-const install = fs.existsSync(path.join(ROOT, 'dist/src/cli.js')) ? installForAnyUser() : undefined;
-afterAll(() => {
-  if (install !== undefined) fs.rmSync(path.dirname(path.dirname(path.dirname(install.cli))), { recursive: true, force: true });
-});
+const install = fs.existsSync(path.join(ROOT, 'dist/src/cli.js')) ? installForAnyUser([path.join(FIXTURES, 'app.mjs')]) : undefined;
+afterAll(() => install?.remove());
 const INSTALLED_CLI = install?.cli ?? path.join(ROOT, 'dist/src/cli.js');
 
 const accounts = install === undefined ? 'the package is not built (npm run build)' : prepareAccounts();
@@ -121,7 +108,7 @@ async function deploy(socketArgs: string[], startServer: (upstream: Upstream) =>
     process.execPath,
     INSTALLED_CLI,
     'serve',
-    install!.app,
+    install!.files['app.mjs']!,
     '--listen',
     sock,
     ...socketArgs,
