@@ -119,6 +119,10 @@ function deploymentGap(): string | undefined {
   }
   if (!fs.existsSync(path.join(ROOT, 'dist/src/cli.js'))) return 'the package is not built (npm run build)';
   if (spawnSync('getent', ['group', 'www-data']).status !== 0) return 'there is no www-data group';
+  // The app's user, like any unprivileged one, must be able to run this node (not one under /root).
+  if (spawnSync('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', '0']).status !== 0) {
+    return `an unprivileged user cannot run ${process.execPath}`;
+  }
   const files = Number(/^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'))?.[1] ?? 0);
   if (files < 2 * FLOOD + 500) return `the open-files limit (${files}) is too low for ${FLOOD} idle connections`;
   return undefined;
