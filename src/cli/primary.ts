@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import cluster, { type Worker } from 'node:cluster';
 import type { ListenTarget } from '../server/listen-target.js';
 import { clearStaleSocket } from '../server/unix-socket.js';
@@ -151,6 +152,11 @@ class Supervisor {
     this.#timers.add(timer);
   }
 
+  /** Every worker process, retiring ones included. */
+  #processes(): ChildProcess[] {
+    return [...this.#slots.values()].map((slot) => slot.worker.process);
+  }
+
   /** Asks the worker to finish its requests and exit; kills it if it outlives the bound. */
   async #retire(slot: Slot): Promise<void> {
     slot.retiring = true;
@@ -218,12 +224,12 @@ class Supervisor {
       const silent = ((now - slot.lastBeat) / 1000).toFixed(1);
       slot.killed = `was killed: its event loop was blocked (no heartbeat for ${silent} s, --request-timeout ${limit / 1000} s)`;
       log(`worker ${slot.worker.process.pid} has not answered its heartbeat for ${silent} s: its event loop is blocked; killing it`);
-      const waiting = pendingHandoffs();
+      const waiting = pendingHandoffs(this.#processes());
       slot.worker.process.kill('SIGKILL');
       void slot.exited
         .then(() => timeout(ORPHAN_AFTER_MS))
         .then(() => {
-          const closed = closeOrphanedHandoffs(waiting);
+          const closed = closeOrphanedHandoffs(waiting, this.#processes());
           if (closed > 0) log(`closed ${closed} connection(s) handed to worker ${slot.worker.process.pid} that it never took`);
         });
     }
