@@ -16,7 +16,9 @@ export type WorkerMessage =
   /** Sent every pulse: the primary kills a worker whose heartbeats stop (--request-timeout). */
   | { type: 'heartbeat'; stats: ProcessStats; peak: number }
   /** --max-requests reached: the primary starts a replacement, then retires this worker. */
-  | { type: 'recycle'; requests: number };
+  | { type: 'recycle'; requests: number }
+  /** Sent once, when the worker has stopped serving: its counters move into the pool's totals. */
+  | { type: 'final'; stats: ProcessStats };
 
 /** Messages the primary sends a worker. */
 export type PrimaryMessage =

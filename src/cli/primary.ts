@@ -35,8 +35,10 @@ interface Slot {
   replacing: boolean;
   /** When its last heartbeat came (ms since the epoch); 0 until it is ready. */
   lastBeat: number;
-  /** Its counters as last reported: they go into the pool's totals when it exits. */
+  /** Its counters as last reported: they go into the pool's totals if it exits without final ones. */
   lastStats: ProcessStats | undefined;
+  /** Its counters are in the pool's totals (it sent its final ones, or exited): never count it live again. */
+  counted: boolean;
   /** The most requests it had in flight at once during its last heartbeat period. */
   lastPeak: number;
   /** Why the primary killed it. */
@@ -97,6 +99,7 @@ class Supervisor {
       replacing: false,
       lastBeat: 0,
       lastStats: undefined,
+      counted: false,
       lastPeak: 0,
       killed: undefined,
       replacement,
@@ -115,6 +118,9 @@ class Supervisor {
           slot.lastStats = message.stats;
           slot.lastPeak = message.peak;
           break;
+        case 'final':
+          this.#count(slot, message.stats);
+          break;
         case 'recycle':
           void this.#recycle(slot, message.requests);
           break;
@@ -132,12 +138,20 @@ class Supervisor {
     });
     worker.once('exit', (code, signal) => {
       this.#slots.delete(worker.id);
-      this.#meter.retire(slot.lastStats);
+      // Crashed, killed, or its final counters were lost: what it said last.
+      this.#count(slot, slot.lastStats);
       markFailed(new CliError(fatal ?? `worker ${worker.process.pid} exited (${signal ?? `code ${code}`}) before it was ready`));
       if (slot.retiring || this.#shuttingDown || (slot.replacement && slot.lastBeat === 0)) return;
       this.#crashed(slot, slot.killed ?? fatal ?? (signal ? `killed by ${signal}` : `exited with code ${code}`));
     });
     return slot;
+  }
+
+  /** Moves a worker's counters into the pool's totals, once. */
+  #count(slot: Slot, stats: ProcessStats | undefined): void {
+    if (slot.counted) return;
+    slot.counted = true;
+    this.#meter.retire(stats);
   }
 
   #crashed(slot: Slot, why: string): void {
@@ -192,20 +206,20 @@ class Supervisor {
   }
 
   async #status(full: boolean): Promise<StatusReport> {
-    const slots = [...this.#slots.values()].filter((s) => s.worker.isConnected());
-    const stats = await Promise.all(
-      slots.map(async (slot): Promise<ProcessStats | undefined> => {
-        const answer = await this.#askStats(slot, full);
-        if (answer !== undefined) return slot.retiring ? { ...answer, state: 'finishing' } : answer;
-        // A worker whose event loop is blocked: what it said last.
-        return slot.lastStats && { ...slot.lastStats, state: 'not responding' };
-      }),
-    );
-    const workers = slots.filter((s) => !s.retiring).length;
-    return summarize(
-      stats.filter((s): s is ProcessStats => s !== undefined),
-      this.#meter.numbers(workers),
-    );
+    const slots = [...this.#slots.values()].filter((s) => s.worker.isConnected() && !s.counted);
+    // One not ready yet has served nothing: no need to wait for its answer.
+    const answers = await Promise.all(slots.map((slot) => (slot.lastBeat > 0 ? this.#askStats(slot, full) : undefined)));
+    // A worker that left meanwhile is in the totals now: counting its answer too would count it twice.
+    const stats: ProcessStats[] = [];
+    slots.forEach((slot, i) => {
+      if (slot.counted) return;
+      const answer = answers[i];
+      if (answer !== undefined) stats.push(slot.retiring ? { ...answer, state: 'finishing' } : answer);
+      // A worker whose event loop is blocked: what it said last.
+      else if (slot.lastStats) stats.push({ ...slot.lastStats, state: 'not responding' });
+    });
+    const workers = slots.filter((s) => !s.retiring && !s.counted).length;
+    return summarize(stats, this.#meter.numbers(workers));
   }
 
   /**
@@ -219,7 +233,7 @@ class Supervisor {
     let peak = 0;
     for (const slot of this.#slots.values()) {
       peak += slot.lastPeak;
-      // A retiring worker has left the IPC channel, so it beats no more; #retire bounds it.
+      // A retiring worker may be waiting for its last requests; #retire bounds it.
       if (limit <= 0 || slot.lastBeat === 0 || slot.retiring || slot.killed !== undefined || now - slot.lastBeat <= limit) continue;
       const silent = ((now - slot.lastBeat) / 1000).toFixed(1);
       slot.killed = `was killed: its event loop was blocked (no heartbeat for ${silent} s, --request-timeout ${limit / 1000} s)`;

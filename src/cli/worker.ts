@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import type { FastCGIServer } from '../server/serve.js';
+import { stopAccepting, type FastCGIServer } from '../server/serve.js';
 import type { ServeCommand } from './args.js';
 import { CliError } from './errors.js';
 import { decodeTarget, isMessage, WORKER_TARGET_ENV, WORKER_UMASK_ENV, type PrimaryMessage, type WorkerMessage } from './ipc.js';
@@ -11,10 +11,30 @@ import { summarize, type StatusReport } from './status.js';
 
 /** How long a leaving worker keeps reading connections it was just given before draining them. */
 const HANDOFF_GRACE_MS = 500;
+/** How long a leaving worker waits for the primary to take its last message before it exits anyway. */
+const LEAVE_TIMEOUT_MS = 2000;
 
 function send(message: WorkerMessage): void {
   // After the primary is gone the channel is closed; there is nobody left to tell.
   if (process.connected) process.send?.(message);
+}
+
+/**
+ * Leaves node:cluster: resolves once the IPC channel is closed, which node:cluster does only
+ * after the primary acknowledged the leave, and so had read every message sent before it.
+ */
+function leaveCluster(): Promise<void> {
+  const worker = cluster.worker;
+  if (!process.connected || !worker) return Promise.resolve();
+  return new Promise((resolve) => {
+    // A primary that does not answer (event loop blocked) must not keep this process alive.
+    const timer = setTimeout(resolve, LEAVE_TIMEOUT_MS);
+    process.once('disconnect', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    worker.disconnect();
+  });
 }
 
 /**
@@ -87,14 +107,17 @@ export async function runWorker(command: ServeCommand): Promise<number> {
     }
   });
   await stopRequested;
-  // Last numbers first: the pool's totals keep the requests this worker began.
-  heartbeat();
-  // Then leave the primary's rotation (cluster closes our listening handle; connections it
-  // hands over meanwhile go to another worker). A connection handed over just before has not
-  // sent its request yet: give it a moment to, so draining waits for it instead of closing it.
-  if (process.connected) cluster.worker?.disconnect();
+  // Leave the primary's rotation first: closing the listening socket makes node:cluster hand
+  // new connections to the other workers, and the IPC channel stays open for the last report.
+  // A connection handed over just before has not sent its request yet: give it a moment to, so
+  // draining waits for it instead of closing it.
+  stopAccepting(server);
   await new Promise((resolve) => setTimeout(resolve, Math.min(HANDOFF_GRACE_MS, command.shutdownTimeout)));
   await server.close({ timeout: command.shutdownTimeout });
   stopPulse();
+  // Every request this worker will ever begin has begun: these counters are final, and the pool's
+  // totals keep them exactly. Only then leave the cluster (it waits until the primary read them).
+  send({ type: 'final', stats: counters.snapshot() });
+  await leaveCluster();
   return 0;
 }

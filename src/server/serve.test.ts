@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { concat, decodeOutput, parseCgi, requestRecords } from '../engine/test-support/wire.js';
 import type { Pair } from '../protocol/index.js';
 import type { App } from '../types.js';
-import { serve, type FastCGIServer, type ServeOptions, type ServeOptionsWithFetch } from './serve.js';
+import { serve, stopAccepting, type FastCGIServer, type ServeOptions, type ServeOptionsWithFetch } from './serve.js';
 import { isListeningSocket, parseListen, resolveTarget } from './listen-target.js';
 
 const GET: Pair[] = [['REQUEST_METHOD', 'GET'], ['REQUEST_URI', '/'], ['HTTP_HOST', 'h']];
@@ -166,6 +166,17 @@ describe('serve', () => {
     expect(await response).toEqual({ status: '200 OK', body: 'finished' });
     expect(background).toBe(true);
     await expect(request(open(server), requestRecords(1, GET))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+  });
+
+  it('stops accepting on stopAccepting() while a connection already open still gets its request served', async () => {
+    const server = await start(() => new Response('served'), { port: 0 }).ready();
+    const early = open(server);
+    await once(early, 'connect');
+    stopAccepting(server);
+    await vi.waitFor(() => expect(request(open(server), requestRecords(1, GET))).rejects.toMatchObject({ code: 'ECONNREFUSED' }));
+    expect(await request(early, requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'served' });
+    expect(server.totalRequests).toBe(1);
+    await server.close();
   });
 
   it('aborts requests still running when the close timeout passes', async () => {

@@ -215,6 +215,15 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
   // Unobserved failures still surface through ready().
   listening.catch(() => {});
 
+  /**
+   * Closes the listeners, once listening has settled; resolves when every connection they
+   * accepted has ended.
+   */
+  let unlistened: Promise<void> | undefined;
+  const closeListeners = () =>
+    (unlistened ??= Promise.all(
+      [server, ...extraServers].map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))),
+    ).then(() => {}));
   let closing: Promise<void> | undefined;
   const handle: FastCGIServer = {
     async ready() {
@@ -224,9 +233,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     close({ timeout = options.closeTimeout ?? 10_000 } = {}) {
       closing ??= (async () => {
         await listening.catch(() => {});
-        const stopped = Promise.all(
-          [server, ...extraServers].map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))),
-        );
+        const stopped = closeListeners();
         for (const { connection } of connections.snapshot()) connection.drain();
         const timer = setTimeout(() => {
           const reason = new DOMException('The server is shutting down', 'AbortError');
@@ -261,7 +268,20 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
       return application.refusedRequests;
     },
   };
+  stoppers.set(handle, () => void listening.catch(() => {}).then(closeListeners));
   return handle;
+}
+
+const stoppers = new WeakMap<FastCGIServer, () => void>();
+
+/**
+ * Closes the listening sockets of a server from {@link serve} and nothing else: its connections
+ * keep serving until `close()` drains them. In a node:cluster worker this tells the primary to
+ * hand new connections to the other workers. Not public: the CLI's workers leave the rotation
+ * with it before they drain.
+ */
+export function stopAccepting(server: FastCGIServer): void {
+  stoppers.get(server)?.();
 }
 
 /**

@@ -2,10 +2,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import parsePrometheusTextFormat from 'parse-prometheus-text-format';
+import { createClient } from 'fastcgi-fetch/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startNginx } from '../servers/nginx.js';
 import { freePort, installed, type WebServer } from '../servers/web-server.js';
-import { FIXTURES, alive, fcgiGet, startCli, stopAll, tempDir, waitUntil, workersOf } from './helpers.js';
+import { FIXTURES, alive, fcgiGet, startCli, stopAll, tempDir, waitUntil, workersOf, type CliProcess } from './helpers.js';
 import { load } from './load.js';
 
 const poolApp = path.join(FIXTURES, 'pool-app.mjs');
@@ -30,6 +31,17 @@ function dir(name: string): string {
   const made = tempDir(name);
   dirs.push(made);
   return made;
+}
+
+/** How many workers --max-requests has asked to replace so far. */
+function recyclesAsked(cli: CliProcess): number {
+  return cli.output().match(/served \d+ requests \(--max-requests\): replacing it/g)?.length ?? 0;
+}
+
+/** Waits until every replacement asked for has taken over (or failed) and the workers it replaced are gone. */
+async function recyclingOver(cli: CliProcess, workers: number): Promise<void> {
+  const over = () => cli.output().match(/took over from worker \d+ \(--max-requests\)|keeps serving: its replacement failed/g)?.length ?? 0;
+  await waitUntil(() => recyclesAsked(cli) === over() && workersOf(cli.pid).length === workers, 60_000, 'the recycling to finish');
 }
 
 describe('serve --ping-path', () => {
@@ -193,14 +205,73 @@ describe('serve --max-requests', () => {
       await cli.waitFor(/took over from worker \d+ \(--max-requests\)[\s\S]*took over from worker/, 30_000);
       const now = workersOf(cli.pid);
       expect(now.some((pid) => !first.includes(pid))).toBe(true);
-      const status = JSON.parse((await fcgiGet({ host: '127.0.0.1', port }, '/status?json')).body) as { workerRecycles: number; totalRequests: number; workers: number };
+      // Counters of the workers that left stay in the totals (wrk counts only the answers it read
+      // in time: the workers may have begun a few more). Asked once the recycling is over; a
+      // worker too slow to answer (a loaded machine) is reported from its last heartbeat: ask again.
+      await recyclingOver(cli, 2);
+      let status = { workerRecycles: 0, totalRequests: 0 };
+      for (let i = 0; i < 5 && status.totalRequests < result.requests; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 1000));
+        status = JSON.parse((await fcgiGet({ host: '127.0.0.1', port }, '/status?json')).body) as typeof status;
+      }
       expect(status.workerRecycles).toBeGreaterThanOrEqual(1);
-      // Counters of the workers that left stay in the totals.
       expect(status.totalRequests).toBeGreaterThanOrEqual(result.requests);
       expect(nginx.errorLog()).not.toMatch(/\[error\]/);
       await cli.stop();
     },
     90_000,
+  );
+
+  it(
+    'keeps the exact request total through several recycles: N requests sent, the status counts N',
+    async () => {
+      const port = await freePort();
+      const where = { host: '127.0.0.1', port };
+      const cli = startCli(['serve', app, '--listen', `127.0.0.1:${port}`, '--workers', '2', '--max-requests', '30', '--status-path', '/status']);
+      await cli.waitFor(/with 2 worker\(s\)/);
+      // As web servers send them: a connection per request (nginx's default) and kept-alive
+      // connections (fastcgi_keep_conn), on which a leaving worker serves until it drains.
+      const kept = createClient(where, { keepConn: true, maxConnections: 3, connectTimeout: 5000, timeout: 10_000 });
+      const lanes: Array<() => Promise<number>> = [
+        ...Array.from({ length: 3 }, () => async () => (await fcgiGet(where, '/')).status),
+        ...Array.from({ length: 3 }, () => async () => {
+          const response = await kept.fetch(`http://localhost/`);
+          await response.arrayBuffer();
+          return response.status;
+        }),
+      ];
+      // A steady stream until workers have been asked to leave several times, so some are asked
+      // while requests reach them; bounded in count and time.
+      const deadline = Date.now() + 60_000;
+      const statuses: number[] = [];
+      const keepSending = () => recyclesAsked(cli) < 4 && statuses.length < 5000 && Date.now() < deadline;
+      await Promise.all(
+        lanes.map(async (send) => {
+          while (keepSending()) {
+            statuses.push(await send().catch(() => 0));
+            await new Promise((r) => setTimeout(r, 5));
+          }
+        }),
+      );
+      await kept.close();
+      const sent = statuses.length;
+      expect(statuses.filter((s) => s !== 200)).toEqual([]);
+      await recyclingOver(cli, 2);
+      expect(recyclesAsked(cli)).toBeGreaterThanOrEqual(4);
+      // Each status request counts itself. A worker too slow to answer (a loaded machine) is
+      // reported from its last heartbeat, which may be older than its last requests: ask again.
+      let asks = 0;
+      let total = 0;
+      for (let i = 0; i < 5 && total !== sent + asks; i++) {
+        if (i > 0) await new Promise((r) => setTimeout(r, 1000));
+        asks++;
+        total = (JSON.parse((await fcgiGet(where, '/status?json')).body) as { totalRequests: number }).totalRequests;
+      }
+      console.log(`${sent} requests through ${recyclesAsked(cli)} recycles: the status counts ${total - asks} (asked ${asks} time(s))`);
+      expect(total).toBe(sent + asks);
+      await cli.stop();
+    },
+    120_000,
   );
 });
 
