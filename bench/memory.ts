@@ -12,6 +12,7 @@ import { rss, sampleRss } from './lib/proc-stats.js';
 import { ResponseCollector, cgiBody, cgiParams, cgiStatus, encodeRequest } from './lib/record-client.js';
 import { MiB, fmt } from './lib/stats.js';
 import { fastcgiFetch } from './targets/node.js';
+import type { Target } from './targets/target.js';
 
 const RATE = 10 * MiB;
 /** The goal: RSS grows less than this while streaming. */
@@ -28,9 +29,9 @@ async function settledRss(pid: number): Promise<number> {
 }
 
 /** A 1 GiB (by default) download to a 10 MiB/s reader, then the same upload to a handler reading at 10 MiB/s. */
-export async function measureStreaming(work: string, mib: number): Promise<string> {
+export async function measureStreaming(work: string, mib: number, contender: Target = fastcgiFetch): Promise<string> {
   const dir = fs.mkdtempSync(path.join(work, 'streaming-'));
-  const target = await fastcgiFetch.start(dir);
+  const target = await contender.start(dir);
   const nginx = await startNginx(path.join(dir, 'nginx'), [{ key: 'app', protocol: 'fastcgi', socket: target.socket, streaming: true }]);
   const base = `http://127.0.0.1:${nginx.port('app', true)}`;
   const pid = target.process.pid;
@@ -45,7 +46,7 @@ export async function measureStreaming(work: string, mib: number): Promise<strin
     await run('curl', ['-sS', '-o', '/dev/null', `${base}/stream?n=${8 * MiB}`]);
     await run('curl', ['-sS', '-o', '/dev/null', '-X', 'POST', '-H', 'content-type: application/octet-stream', '--data-binary', 'warm', `${base}/upload?rate=0`]);
 
-    log(`memory: downloading ${mib} MiB at ${RATE / MiB} MiB/s (about ${Math.round(size / RATE)} s)`);
+    log(`memory (${contender.name}): downloading ${mib} MiB at ${RATE / MiB} MiB/s (about ${Math.round(size / RATE)} s)`);
     let before = await settledRss(pid);
     let sampler = sampleRss(pid);
     const got = await run('curl', ['-sS', '-o', '/dev/null', '--limit-rate', String(RATE), '-w', '%{size_download}', `${base}/stream?n=${size}`], {
@@ -54,11 +55,11 @@ export async function measureStreaming(work: string, mib: number): Promise<strin
     let peak = sampler.stop();
     const downloadOk = Number(got.trim()) === size;
     lines.push(
-      `- ${mib} MiB response to a client reading at 10 MiB/s (nginx, fastcgi_buffering off): RSS ${fmt(before / MiB, 1)} → peak ${fmt(peak / MiB, 1)} MiB, growth **${fmt((peak - before) / MiB, 1)} MiB** (goal < 16 MiB: ${peak - before < GROWTH_LIMIT ? 'met' : 'NOT met'})${downloadOk ? '' : `; client got ${got.trim()} bytes, expected ${size}`}`,
+      `- ${contender.name}: ${mib} MiB response to a client reading at 10 MiB/s (nginx, fastcgi_buffering off): RSS ${fmt(before / MiB, 1)} → peak ${fmt(peak / MiB, 1)} MiB, growth **${fmt((peak - before) / MiB, 1)} MiB** (goal < 16 MiB: ${peak - before < GROWTH_LIMIT ? 'met' : 'NOT met'})${downloadOk ? '' : `; client got ${got.trim()} bytes, expected ${size}`}`,
     );
     log(lines.at(-1)!);
 
-    log(`memory: uploading ${mib} MiB to a handler reading at ${RATE / MiB} MiB/s`);
+    log(`memory (${contender.name}): uploading ${mib} MiB to a handler reading at ${RATE / MiB} MiB/s`);
     before = await settledRss(pid);
     sampler = sampleRss(pid);
     const answer = await run(
@@ -69,7 +70,7 @@ export async function measureStreaming(work: string, mib: number): Promise<strin
     peak = sampler.stop();
     const uploadOk = Number(answer.trim()) === size;
     lines.push(
-      `- ${mib} MiB upload read by the handler at 10 MiB/s (fastcgi_request_buffering off): RSS ${fmt(before / MiB, 1)} → peak ${fmt(peak / MiB, 1)} MiB, growth **${fmt((peak - before) / MiB, 1)} MiB** (goal < 16 MiB: ${peak - before < GROWTH_LIMIT ? 'met' : 'NOT met'})${uploadOk ? '' : `; handler counted ${answer.trim().slice(0, 80)}, expected ${size}`}`,
+      `- ${contender.name}: ${mib} MiB upload read by the handler at 10 MiB/s (fastcgi_request_buffering off): RSS ${fmt(before / MiB, 1)} → peak ${fmt(peak / MiB, 1)} MiB, growth **${fmt((peak - before) / MiB, 1)} MiB** (goal < 16 MiB: ${peak - before < GROWTH_LIMIT ? 'met' : 'NOT met'})${uploadOk ? '' : `; handler counted ${answer.trim().slice(0, 80)}, expected ${size}`}`,
     );
     log(lines.at(-1)!);
   } finally {
@@ -80,9 +81,9 @@ export async function measureStreaming(work: string, mib: number): Promise<strin
 }
 
 /** `count` requests in flight at once on one connection, straight to the app's socket. */
-export async function measureMultiplexing(work: string, count: number): Promise<string> {
+export async function measureMultiplexing(work: string, count: number, contender: Target = fastcgiFetch): Promise<string> {
   const dir = fs.mkdtempSync(path.join(work, 'multiplex-'));
-  const target = await fastcgiFetch.start(dir);
+  const target = await contender.start(dir);
   const pid = target.process.pid;
   const socket = net.connect(target.socket);
   try {
@@ -117,7 +118,7 @@ export async function measureMultiplexing(work: string, count: number): Promise<
     const elapsed = performance.now() - startedAt;
     const peak = sampler.stop();
     const perRequest = (peak - before) / count;
-    const line = `- ${fmt(count)} concurrent requests multiplexed on one connection (each held ${fmt(holdMs / 1000, 1)} s): ${fmt(ok)} answered 200${timedOut ? ' (TIMED OUT)' : ''} in ${fmt(elapsed / 1000, 1)} s; RSS ${fmt(before / MiB, 1)} → peak ${fmt(peak / MiB, 1)} MiB: **${fmt(perRequest / 1024, 1)} KiB per in-flight request**`;
+    const line = `- ${contender.name}: ${fmt(count)} concurrent requests multiplexed on one connection (each held ${fmt(holdMs / 1000, 1)} s): ${fmt(ok)} answered 200${timedOut ? ' (TIMED OUT)' : ''} in ${fmt(elapsed / 1000, 1)} s; RSS ${fmt(before / MiB, 1)} → peak ${fmt(peak / MiB, 1)} MiB: **${fmt(perRequest / 1024, 1)} KiB per in-flight request**`;
     log(line);
     return line;
   } finally {

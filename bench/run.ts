@@ -4,7 +4,9 @@
  * Env: BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32), BENCH_BYTES_CONNECTIONS (8),
  * BENCH_TARGETS / BENCH_SCENARIOS (comma-separated name filters), BENCH_STREAM_MIB (1024),
  * BENCH_MULTIPLEX (10000), BENCH_SKIP_MEMORY=1, BENCH_PROFILE=1, BENCH_NO_RESULTS=1 (keep RESULTS.md),
- * BENCH_COMPARE_DIST (another build's dist/, measured as one more contender).
+ * BENCH_COMPARE_DIST (another build's dist/, measured as one more contender), BENCH_NODE_NET=1
+ * (fastcgi-fetch on Bun and Deno over node:net too), BENCH_MEMORY_RUNTIMES (node,bun,deno).
+ * `npm run bench -- --memory` runs only the memory measurements, on every runtime.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -22,6 +24,7 @@ import { cLibfcgi } from './targets/c.js';
 import { goFcgi } from './targets/go.js';
 import { compareDist, fastcgiFetch, floor, honoNode, nodeFastcgi } from './targets/node.js';
 import { phpTarget } from './targets/php.js';
+import { RUNTIME_ROWS, bunServe, denoServe, fastcgiFetchBun, fastcgiFetchDeno, floorBun, floorDeno, nodeNetVariants } from './targets/runtimes.js';
 import { BENCH_DIR, type RunningTarget, type Target } from './targets/target.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -29,6 +32,8 @@ const SECONDS = env('BENCH_SECONDS', 10);
 const ROUNDS = env('BENCH_ROUNDS', 3);
 const CONNECTIONS = env('BENCH_CONNECTIONS', 32);
 const BYTES_CONNECTIONS = env('BENCH_BYTES_CONNECTIONS', 8);
+/** `npm run bench -- --memory`: only the memory measurements (streaming and multiplexing on every runtime). */
+const memoryOnly = process.argv.includes('--memory');
 const filter = (name: string) => (process.env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
 interface Scenario {
@@ -47,6 +52,13 @@ const SCENARIOS: Scenario[] = [
 ];
 
 const BASELINE = honoNode.name;
+
+/** What a target's ratios are against: its runtime's own HTTP server (@hono/node-server for Node and the non-JS peers). */
+function baselineOf(name: string): string {
+  if (name.includes('(Bun')) return bunServe.name;
+  if (name.includes('(Deno')) return denoServe.name;
+  return BASELINE;
+}
 
 interface Samples {
   rate: number[];
@@ -142,13 +154,14 @@ async function runScenario(work: string, scenario: Scenario, targets: readonly T
 function table(scenario: Scenario, samples: Map<string, Samples>): string {
   const unit = scenario.throughput ? 'MiB/s' : 'req/s';
   const digits = scenario.throughput ? 1 : 0;
-  const base = samples.get(BASELINE);
-  const baseRate = base ? median(base.rate) : Number.NaN;
-  const basePerCore = base ? median(base.perCore) : Number.NaN;
+  const baseline = (name: string, field: 'rate' | 'perCore') => {
+    const base = samples.get(baselineOf(name));
+    return base && base.failure === undefined ? median(base[field]) : Number.NaN;
+  };
   const lines = [
     `### ${scenario.name}`,
     '',
-    `| target | ${unit} median (min–max) | × hono | p50 ms | p99 ms | app CPU (cores) | ${unit} per app core | × hono | peak RSS MiB | errors |`,
+    `| target | ${unit} median (min–max) | × own server | p50 ms | p99 ms | app CPU (cores) | ${unit} per app core | × own server | peak RSS MiB | errors |`,
     '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const [name, entry] of samples) {
@@ -160,7 +173,7 @@ function table(scenario: Scenario, samples: Map<string, Samples>): string {
     const rate = median(entry.rate);
     const perCore = median(entry.perCore);
     lines.push(
-      `| ${name} | ${fmt(rate, digits)} (${fmt(low, digits)}–${fmt(high, digits)}) | ${ratio(rate, baseRate)} | ${fmt(median(entry.p50), 2)} | ${fmt(median(entry.p99), 2)} | ${fmt(median(entry.cores), 2)} | ${fmt(perCore, digits)} | ${ratio(perCore, basePerCore)} | ${fmt(entry.peakRss / MiB, 1)} | ${entry.errors} |`,
+      `| ${name} | ${fmt(rate, digits)} (${fmt(low, digits)}–${fmt(high, digits)}) | ${ratio(rate, baseline(name, 'rate'))} | ${fmt(median(entry.p50), 2)} | ${fmt(median(entry.p99), 2)} | ${fmt(median(entry.cores), 2)} | ${fmt(perCore, digits)} | ${ratio(perCore, baseline(name, 'perCore'))} | ${fmt(entry.peakRss / MiB, 1)} | ${entry.errors} |`,
     );
   }
   return lines.join('\n');
@@ -197,36 +210,87 @@ function goals(results: Map<Scenario, Map<string, Samples>>): string {
   return lines.join('\n');
 }
 
+/**
+ * Issue 13: fastcgi-fetch on each runtime against that runtime's own HTTP server behind nginx
+ * (proxy_pass, upstream keep-alive), and against the floor on the same runtime's sockets.
+ */
+function runtimeGoals(results: Map<Scenario, Map<string, Samples>>): string {
+  const get = (scenario: number, name: string, field: 'rate' | 'perCore') => {
+    const entry = results.get(SCENARIOS[scenario]!)?.get(name);
+    return entry && entry.failure === undefined && entry.rate.length > 0 ? median(entry[field]) : Number.NaN;
+  };
+  const peak = (name: string) => {
+    const entry = results.get(SCENARIOS[0]!)?.get(name);
+    return entry && entry.failure === undefined && entry.peakRss > 0 ? entry.peakRss : Number.NaN;
+  };
+  type Row = [goal: string, value: (row: (typeof RUNTIME_ROWS)[number]) => number, target: string, met: (value: number) => boolean];
+  const atLeastOne = (value: number) => value >= 1;
+  const rows: Row[] = [
+    ['/hello keep-conn req/s per app core ÷ own server', (r) => get(0, r.fastcgiFetch, 'perCore') / get(0, r.own, 'perCore'), '≥ 1.0×', atLeastOne],
+    ['/bytes MiB/s ÷ own server', (r) => get(2, r.fastcgiFetch, 'rate') / get(2, r.own, 'rate'), '≥ 1.0×', atLeastOne],
+    ['peak RSS under /hello ÷ own server', (r) => peak(r.fastcgiFetch) / peak(r.own), '≤ 1.0×', (value) => value <= 1],
+    ['/hello keep-conn req/s ÷ own server', (r) => get(0, r.fastcgiFetch, 'rate') / get(0, r.own, 'rate'), 'reported', () => true],
+    ['/hello no keep-conn req/s ÷ own server', (r) => get(1, r.fastcgiFetch, 'rate') / get(1, r.own, 'rate'), 'reported', () => true],
+    ['/hello keep-conn req/s per app core ÷ floor on the same sockets', (r) => get(0, r.fastcgiFetch, 'perCore') / get(0, r.floor, 'perCore'), 'reported', () => true],
+    ['own server req/s per app core ÷ floor (what the runtime costs a JS FastCGI app)', (r) => get(0, r.own, 'perCore') / get(0, r.floor, 'perCore'), 'reported', () => true],
+  ];
+  const lines = [`| goal | ${RUNTIME_ROWS.map((r) => r.runtime).join(' | ')} | target |`, `|---|${RUNTIME_ROWS.map(() => '---:').join('|')}|---:|`];
+  for (const [goal, value, target, met] of rows) {
+    const cells = RUNTIME_ROWS.map((row) => {
+      const v = value(row);
+      if (!Number.isFinite(v)) return '–';
+      return `${v.toFixed(2)}×${target === 'reported' ? '' : met(v) ? ' (met)' : ' (**not met**)'}`;
+    });
+    lines.push(`| ${goal} | ${cells.join(' | ')} | ${target} |`);
+  }
+  return lines.join('\n');
+}
+
 async function main(): Promise<void> {
   await ensureDependencies(log);
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fastcgi-fetch-bench-'));
   try {
-    const all: Target[] = [fastcgiFetch, honoNode, floor, nodeFastcgi, goFcgi, cLibfcgi, phpTarget(Math.max(CONNECTIONS, BYTES_CONNECTIONS))];
+    const all: Target[] = [
+      fastcgiFetch, honoNode, floor, nodeFastcgi, goFcgi, cLibfcgi, phpTarget(Math.max(CONNECTIONS, BYTES_CONNECTIONS)),
+      fastcgiFetchBun, bunServe, floorBun, fastcgiFetchDeno, denoServe, floorDeno, ...nodeNetVariants,
+    ];
     if (compareDist) all.splice(1, 0, compareDist);
     const only = filter('BENCH_TARGETS');
     const targets = only.length ? all.filter((t) => only.some((o) => t.name.includes(o))) : all;
-    for (const target of targets) await target.prepare?.(work);
+    if (!memoryOnly) for (const target of targets) await target.prepare?.(work);
     const onlyScenarios = filter('BENCH_SCENARIOS');
-    const scenarios = onlyScenarios.length ? SCENARIOS.filter((s) => onlyScenarios.some((o) => s.name.includes(o))) : SCENARIOS;
+    const scenarios = memoryOnly ? [] : onlyScenarios.length ? SCENARIOS.filter((s) => onlyScenarios.some((o) => s.name.includes(o))) : SCENARIOS;
     log(`bench: ${targets.length} targets, ${scenarios.length} scenarios, ${ROUNDS} rounds of ${SECONDS} s, wrk -c${CONNECTIONS} (bytes: -c${BYTES_CONNECTIONS}) -t1`);
     const results = new Map<Scenario, Map<string, Samples>>();
     for (const scenario of scenarios) results.set(scenario, await runScenario(work, scenario, targets));
 
     const sections: string[] = [];
     for (const [scenario, samples] of results) sections.push(table(scenario, samples));
-    sections.push(`### Goals (issue 6)\n\n${goals(results)}`);
+    if (!memoryOnly) {
+      sections.push(`### Goals (issue 6)\n\n${goals(results)}`);
+      sections.push(`### Per runtime (issue 13)\n\n${runtimeGoals(results)}`);
+    }
 
     if (process.env.BENCH_SKIP_MEMORY !== '1') {
-      const streaming = await measureStreaming(work, env('BENCH_STREAM_MIB', 1024));
-      const multiplex = await measureMultiplexing(work, env('BENCH_MULTIPLEX', 10_000));
-      sections.push(`### Memory (fastcgi-fetch)\n\n${streaming}\n\n${multiplex}`);
+      const memory: string[] = [];
+      // On every runtime: backpressure must hold over each one's sockets.
+      const byRuntime = { node: fastcgiFetch, bun: fastcgiFetchBun, deno: fastcgiFetchDeno };
+      const chosen = filter('BENCH_MEMORY_RUNTIMES');
+      for (const [id, contender] of Object.entries(byRuntime).filter(([id]) => chosen.length === 0 || chosen.includes(id))) {
+        log(`memory on ${id}`);
+        await contender.prepare?.(work);
+        memory.push(await measureStreaming(work, env('BENCH_STREAM_MIB', 1024), contender));
+        memory.push(await measureMultiplexing(work, env('BENCH_MULTIPLEX', 10_000), contender));
+      }
+      sections.push(`### Memory (fastcgi-fetch on each runtime)\n\n${memory.join('\n')}`);
     }
-    sections.push(`### In process (no sockets, one core)\n\n${await measureInProcess(Math.max(2, Math.min(SECONDS, 5)))}`);
+    if (!memoryOnly) sections.push(`### In process (no sockets, one core)\n\n${await measureInProcess(Math.max(2, Math.min(SECONDS, 5)))}`);
     if (process.env.BENCH_PROFILE === '1') sections.push(`### Profile of /hello\n\n${await profileHello(work, SECONDS)}`);
 
     const report = sections.join('\n\n');
     log(`\n${report}\n`);
-    if (process.env.BENCH_NO_RESULTS !== '1') {
+    // A memory-only run is a check, not a full run: it leaves RESULTS.md alone.
+    if (process.env.BENCH_NO_RESULTS !== '1' && !memoryOnly) {
       const info = await versions();
       const header = [
         '# Benchmark results',
