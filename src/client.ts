@@ -4,10 +4,10 @@
  * @module
  */
 import { createClientCore, type ClientOptions, type FastCGIClient } from './client/client.js';
-import { socketConnector, type ClientAddress } from './client/node-connector.js';
+import { socketConnector, type ClientAddress } from './client/connector.js';
 
 export type { ClientOptions, ClientRequestInit, Completion, FastCGIClient, FastCGIResult, PoolStats } from './client/client.js';
-export type { ClientAddress } from './client/node-connector.js';
+export type { ClientAddress } from './client/connector.js';
 export type { ParamsOptions } from './client/params.js';
 export type { Connector, Transport, TransportPeer } from './client/transport.js';
 export { FastCGIConnectionError, FastCGIRejectedError, FastCGIResponseAbortedError, FastCGITimeoutError, type RejectReason } from './client/errors.js';

@@ -5,8 +5,8 @@ import type { Connector } from './transport.js';
 /** Where a FastCGI application listens. */
 export type ClientAddress = { path: string } | { host?: string; port: number };
 
-/** Connects over TCP or a Unix socket. */
-export function socketConnector(address: ClientAddress): Connector {
+/** Connects over TCP or a Unix socket with node:net. */
+export function nodeConnector(address: ClientAddress): Connector {
   return (peer) =>
     new Promise((resolve, reject) => {
       const socket =

@@ -1,5 +1,5 @@
 import cluster from 'node:cluster';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import type { Connection } from '../engine/connection.js';
 import type { App, FetchHandler } from '../types.js';
 import { runCgi } from '../cgi/run-cgi.js';
@@ -7,6 +7,7 @@ import { createApplication, type ApplicationOptions } from './application.js';
 import { resolveTarget, type ListenTarget } from './listen-target.js';
 import { listenOnOwnFd } from './listen-own-fd.js';
 import { attachSocket } from './socket-connection.js';
+import { listenNatively, type AcceptedSocket, type NativeListener } from '../net/listener.js';
 import { SlotList, type Slotted } from '../engine/slot-list.js';
 import { applySocketAccess, clearStaleSocket, resolveSocketAccess } from './unix-socket.js';
 
@@ -80,7 +81,7 @@ export interface FastCGIServer {
 
 /** An accepted socket and the engine connection over it. */
 interface OpenConnection extends Slotted {
-  readonly socket: Socket;
+  readonly socket: AcceptedSocket;
   readonly connection: Connection;
 }
 
@@ -136,7 +137,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     );
   };
 
-  const server: Server = createServer({ noDelay: true }, (socket) => {
+  const server: Server = createServer({ noDelay: true }, (socket: AcceptedSocket) => {
     if (allowList && socket.remoteFamily !== undefined && !allowList.has(normalizeAddress(socket.remoteAddress))) {
       log(`fastcgi-fetch: refused a connection from ${socket.remoteAddress}: not in FCGI_WEB_SERVER_ADDRS`);
       socket.destroy();
@@ -154,6 +155,13 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
   });
   /** Servers for the 2nd, 3rd... inherited socket: their connections go to `server`'s listener. */
   const extraServers: Server[] = [];
+  /** Bun's or Deno's own listener for a TCP or Unix target: its connections go to `server`'s listener too. */
+  let native: NativeListener | undefined;
+  const listen = (target: { port: number; host: string } | { path: string }, done: () => void) => {
+    native = listenNatively(server, target);
+    if (native !== undefined) done();
+    else server.listen(target, done);
+  };
 
   let address: ServerAddress | undefined;
   const listening = (async () => {
@@ -167,7 +175,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     if (target.kind === 'unix' && !cluster.isWorker) await clearStaleSocket(target.path);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      if (target.kind === 'tcp') server.listen({ port: target.port, host: target.host }, resolve);
+      if (target.kind === 'tcp') listen({ port: target.port, host: target.host }, resolve);
       else if (target.kind === 'fd') server.listen({ fd: target.fd }, resolve);
       else if (target.kind === 'fds') {
         if (target.fds.length === 0) throw new TypeError('fd: an empty list of sockets');
@@ -177,7 +185,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
         // Bind under a strict umask: the socket must never exist, even briefly, wider than asked.
         const umask = cluster.isWorker ? undefined : process.umask(0o177);
         try {
-          server.listen({ path: target.path }, resolve);
+          listen({ path: target.path }, resolve);
         } finally {
           if (umask !== undefined) process.umask(umask);
         }
@@ -200,6 +208,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
         await applySocketAccess(target.path, access!);
       } catch (error) {
         server.close();
+        void native?.close();
         throw error;
       }
       address = { type: 'unix', path: target.path };
@@ -208,8 +217,8 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     } else if (target.kind === 'fds') {
       address = { type: 'fds', fds: target.fds };
     } else {
-      const info = server.address();
-      address = typeof info === 'object' && info ? { type: 'tcp', host: info.address, port: info.port } : undefined;
+      const info = native?.address ?? server.address();
+      address = typeof info === 'object' && info ? { type: 'tcp', host: 'host' in info ? info.host : info.address, port: info.port } : undefined;
     }
   })();
   // Unobserved failures still surface through ready().
@@ -223,7 +232,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
   const closeListeners = () =>
     (unlistened ??= Promise.all(
       [server, ...extraServers].map((s) => new Promise<void>((resolve) => (s.listening ? s.close(() => resolve()) : resolve()))),
-    ).then(() => {}));
+    ).then(() => native?.close()));
   let closing: Promise<void> | undefined;
   const handle: FastCGIServer = {
     async ready() {

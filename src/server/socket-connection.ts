@@ -1,10 +1,22 @@
 import type { Socket } from 'node:net';
 import type { Connection } from '../engine/connection.js';
+import type { AcceptedSocket } from '../net/listener.js';
+import { NativeSocket } from '../net/native-socket.js';
 import { socketTransport } from '../net/socket-transport.js';
 import type { Application } from './application.js';
 
 /** Runs the application's FastCGI engine over an accepted socket. */
-export function attachSocket(socket: Socket, application: Application): Connection {
+export function attachSocket(socket: AcceptedSocket, application: Application): Connection {
+  if (socket instanceof NativeSocket) {
+    // Bun's or Deno's own socket: it is the transport and feeds the connection itself.
+    const connection = application.attach(socket);
+    socket.attach(connection);
+    return connection;
+  }
+  return attachNodeSocket(socket, application);
+}
+
+function attachNodeSocket(socket: Socket, application: Application): Connection {
   const connection = application.attach(socketTransport(socket));
   // A plain Uint8Array view: every subarray the decoder takes of a Buffer would go through
   // Buffer's species constructor, a cost paid per record and per param.

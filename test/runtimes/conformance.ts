@@ -22,10 +22,12 @@ export const CHECKS = [
   'serve: streaming',
   'serve: abort',
   'serve: multiplexing',
+  'serve: backpressure',
   'serve: TCP',
   'serve: graceful close',
   'client',
   'testing entry',
+  'transport',
 ] as const;
 export type Check = (typeof CHECKS)[number];
 
@@ -50,7 +52,7 @@ interface Probe {
 function startProbe(runtime: Runtime, args: readonly string[]): Probe {
   const child = spawn(runtime.bin, [...runtime.prefix, PROBE, DIST, ...args], {
     cwd: ROOT,
-    env: runtimeEnv(),
+    env: { ...runtimeEnv(), ...runtime.env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let text = '';
@@ -130,18 +132,22 @@ function failure(error: unknown): Outcome {
   return `fail: ${error instanceof Error ? error.message : String(error)}`;
 }
 
-/** Runs a one-shot probe mode and returns its per-check results. */
-async function results(runtime: Runtime, args: readonly string[]): Promise<Record<string, Outcome>> {
+/** Runs a one-shot probe mode and returns its per-check results, and the socket API it used. */
+async function probeRun(runtime: Runtime, args: readonly string[]): Promise<{ outcomes: Record<string, Outcome>; transport: string }> {
   const probe = startProbe(runtime, args);
   try {
     const line = await probe.line('results', 60_000);
     const exit = await probe.exit(10_000);
     const out = line['results'] as Record<string, Outcome>;
     if (exit !== 0) out['exit'] = `fail: exited with ${exit} after its checks: ${tail(probe.output())}`;
-    return out;
+    return { outcomes: out, transport: String(line['transport'] ?? '?') };
   } finally {
     probe.kill();
   }
+}
+
+async function results(runtime: Runtime, args: readonly string[]): Promise<Record<string, Outcome>> {
+  return (await probeRun(runtime, args)).outcomes;
 }
 
 /** All checks passed → 'pass'; else the failing ones with their reasons. */
@@ -177,17 +183,21 @@ export async function startNodeServer(node: Runtime, dir: string): Promise<NodeS
 export async function runConformance(runtime: Runtime, version: string, node: Runtime, nodeServer: NodeServer): Promise<Row> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `fcgi-runtime-${runtime.id}-`));
   const cells = Object.fromEntries(CHECKS.map((check) => [check, 'fail: not run'])) as Record<Check, Outcome>;
+  let serveTransport = '?';
+  let clientTransport = '?';
   try {
     const server = startProbe(runtime, ['serve', path.join(dir, 'app.sock'), 'tcp']);
     try {
       const ready = await server.line('ready', 30_000);
+      serveTransport = String(ready['transport']);
       const addresses = ready['ready'] as { unix: { path: string }; tcp: { host: string; port: number } };
-      const viaUnix = await results(node, ['drive', addresses.unix.path]);
+      const viaUnix = await results(node, ['drive', addresses.unix.path, 'raw']);
       cells['serve: GET'] = viaUnix['get'] ?? 'fail: not run';
       cells['serve: POST echo'] = viaUnix['post echo'] ?? 'fail: not run';
       cells['serve: streaming'] = viaUnix['streaming'] ?? 'fail: not run';
       cells['serve: abort'] = viaUnix['abort'] ?? 'fail: not run';
       cells['serve: multiplexing'] = viaUnix['multiplex'] ?? 'fail: not run';
+      cells['serve: backpressure'] = summary({ out: viaUnix['backpressure out'] ?? 'fail: not run', in: viaUnix['backpressure in'] ?? 'fail: not run' });
       cells['serve: TCP'] = summary(await results(node, ['drive', `${addresses.tcp.host}:${addresses.tcp.port}`]));
       // stdin closing is the stop signal: the probe closes its servers and must then exit by itself.
       server.child.stdin!.end();
@@ -199,7 +209,13 @@ export async function runConformance(runtime: Runtime, version: string, node: Ru
     } finally {
       server.kill();
     }
-    cells['client'] = summary(await results(runtime, ['drive', nodeServer.socket]).catch((error: unknown) => ({ start: failure(error) })));
+    const client = await probeRun(runtime, ['drive', nodeServer.socket]).catch((error: unknown) => ({ outcomes: { start: failure(error) }, transport: '?' }));
+    clientTransport = client.transport;
+    cells['client'] = summary(client.outcomes);
+    // The server and the client must both be on the socket API this row is about.
+    const used = { serve: serveTransport, client: clientTransport };
+    const wrong = Object.entries(used).filter(([, transport]) => transport !== runtime.transport);
+    cells['transport'] = wrong.length === 0 ? 'pass' : `fail: expected ${runtime.transport}, ${wrong.map(([side, transport]) => `${side} used ${transport}`).join(', ')}`;
     cells['testing entry'] = summary(await results(runtime, ['testing']).catch((error: unknown) => ({ start: failure(error) })));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

