@@ -3,8 +3,10 @@ import type { FastCGIRequest } from '../engine/request.js';
 import type { ErrorHandler, FetchHandler } from '../types.js';
 import { BadRequestError, paramText, requestHeaders, requestUrl, type ParamLookup } from './cgi-request.js';
 import { createContext } from './context.js';
-import { fastGlobalsInstalled } from './fast-globals.js';
-import { LightRequest, realRequest, type LightRequestSource } from './light-request.js';
+import { fastGlobalsInstalled, lightRequests } from './fast-globals.js';
+import { LightRequest, NativeRequest, type LightRequestSource } from './light-request.js';
+import { isLightResponse } from './light-response.js';
+import { asResponse } from './response-like.js';
 import { BodyStreamError, writePlainResponse, writeResponse } from './response-writer.js';
 
 export interface RequestHandlerOptions {
@@ -16,6 +18,11 @@ export interface RequestHandlerOptions {
   maxBodySize: number;
   /** One line to the application's own stderr. */
   log(line: string): void;
+  /**
+   * Hand handlers light requests (where the platform accepts them, see `lightRequests()`)
+   * rather than the platform's. Default: whether the fast globals are installed.
+   */
+  lightRequests?: boolean;
 }
 
 const NO_BODY_METHODS = new Set(['GET', 'HEAD']);
@@ -73,11 +80,12 @@ class FastCGIRequestSource implements LightRequestSource {
 }
 
 /**
- * Builds the `Request` for a FastCGI request: a light one where the globals know it, else the
- * platform's at once. Throws BadRequestError for what cannot be a Request, BodyTooLargeError
- * when CONTENT_LENGTH is over the limit.
+ * Builds the `Request` for a FastCGI request: a light one when `light`, else the platform's
+ * at once, with the engine's signal (so its copies follow an abort too). Throws
+ * BadRequestError for what cannot be a Request, BodyTooLargeError when CONTENT_LENGTH is over
+ * the limit.
  */
-function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number): Request {
+function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number, light: boolean): Request {
   const method = requestMethod(get);
   const url = requestUrl(get);
   const contentLength = paramText(get, 'CONTENT_LENGTH');
@@ -85,10 +93,15 @@ function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number):
   const hasBody = fcgi.role !== 'authorizer' && !NO_BODY_METHODS.has(method) && contentLength !== '0';
   if (!hasBody) fcgi.stdin.discard();
   const source = new FastCGIRequestSource(method, url, fcgi, hasBody);
-  const light = new LightRequest(source);
-  if (fastGlobalsInstalled()) return light as unknown as Request;
+  if (light) return new LightRequest(source) as unknown as Request;
   try {
-    return realRequest(light);
+    return new NativeRequest(url, {
+      method,
+      headers: source.headers(),
+      body: source.body(),
+      duplex: 'half',
+      signal: source.signal(),
+    } as RequestInit);
   } catch (error) {
     source.cancelBody();
     throw new BadRequestError(`cannot build a Request: ${(error as Error).message}`, { cause: error });
@@ -106,16 +119,16 @@ export function handleRequest(fcgi: FastCGIRequest, options: RequestHandlerOptio
   let request: Request | undefined;
   let result: unknown;
   try {
-    request = toRequest(fcgi, fcgi.params, options.maxBodySize);
+    request = toRequest(fcgi, fcgi.params, options.maxBodySize, options.lightRequests ?? (fastGlobalsInstalled() && lightRequests()));
     result = options.fetch(request, context, context);
   } catch (error) {
     return answer(Promise.reject(error), request, fcgi, options);
   }
-  if (result instanceof Response && !fcgi.done) {
+  if (isLightResponse(result) && !fcgi.done) {
     try {
       if (writePlainResponse(fcgi, result, request.method === 'HEAD')) return undefined;
     } catch (error) {
-      // A light response is checked only when written (e.g. an invalid header name): a 500.
+      // A head that cannot be written: a 500 (the light response checked its init already).
       return answer(Promise.reject(error), request, fcgi, options);
     }
   }
@@ -132,12 +145,15 @@ async function answer(
   let response: Response;
   try {
     const resolved: unknown = await result;
-    if (!(resolved instanceof Response)) {
+    const asked = asResponse(resolved);
+    if (asked === undefined) {
       throw new TypeError(
         `the handler returned ${resolved === null ? 'null' : typeof resolved}, not a Response (itty-router: add a catch-all route)`,
       );
     }
-    response = resolved;
+    // Response.error() is a network error: there is nothing to send, so the request failed.
+    if (asked.type === 'error') throw new TypeError('the handler returned Response.error(), a network error');
+    response = asked;
   } catch (error) {
     if (fcgi.done) return;
     response = await errorResponse(error, request, fcgi, options);
@@ -193,7 +209,8 @@ async function report(
   }
   try {
     const custom = await options.onError(error, request);
-    return custom instanceof Response ? custom : undefined;
+    const response = asResponse(custom);
+    return response?.type === 'error' ? undefined : response;
   } catch (secondary) {
     options.log(`fastcgi-fetch: onError threw: ${String(secondary)}`);
     return undefined;

@@ -1,9 +1,15 @@
 /**
- * A `Response` that keeps `(body, init)` as given and builds the platform Response only when
- * something needs more than status and headers. A string or byte body then goes out in one
- * write without a ReadableStream ever being made. Installed as the global `Response` by
- * `installFastGlobals()`; `instanceof Response` holds for it and for platform responses.
+ * A `Response` that keeps a string or byte body, its status and a checked copy of its headers,
+ * and builds the platform Response only when something needs the body as a stream. The writer
+ * then sends `new Response('text')` in one write without a ReadableStream ever being made.
+ *
+ * It behaves as the platform's `Response` does: the same conversions and errors at
+ * construction, the same copies (init headers, byte bodies), the same members in the same
+ * order. Whatever is not a string, bytes or null body with plainly valid init goes to the
+ * platform's constructor at once (the "handover"), so rare cases are the platform's by
+ * definition. Installed as the global `Response` by `installFastGlobals()`.
  */
+import { findResponseSlots, followHeaders } from './platform-slots.js';
 
 /** Where an installed light Response keeps the platform's; a second copy of this module finds it. */
 const NATIVE = Symbol.for('fastcgi-fetch.native-response');
@@ -11,184 +17,377 @@ const NATIVE = Symbol.for('fastcgi-fetch.native-response');
 export const NativeResponse: typeof Response =
   (globalThis.Response as unknown as Record<symbol, typeof Response | undefined>)[NATIVE] ?? globalThis.Response;
 
-const STATE = Symbol.for('fastcgi-fetch.light-response');
-const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
-const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+// Versioned: a copy of this package with another state layout must not read this one's.
+const STATE = Symbol.for('fastcgi-fetch.light-response@2');
+const slots = findResponseSlots(NativeResponse);
 
-interface LightState {
-  readonly body: string | Uint8Array | null;
-  readonly init: ResponseInit | undefined;
-  headers?: Headers;
-  real?: Response;
+const TEXT_TYPE = 'text/plain;charset=UTF-8';
+const JSON_TYPE = 'application/json';
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** A header value `Headers` keeps unchanged: no NUL, CR, LF or char above U+00FF, no surrounding blanks. */
+const PLAIN_VALUE = /^(?:[^\0\t\n\r \u0100-\uffff](?:[^\0\n\r\u0100-\uffff]*[^\0\t\n\r \u0100-\uffff])?)?$/;
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
+const utf8 = new TextEncoder();
+
+type HeaderPairs = Array<[string, string]>;
+/** The platform's Response type (inside the class below, `Response` names the class). */
+type WebResponse = Response;
+
+class LightState {
+  /** The Headers handed out (or the platform's, once built); null until asked for. */
+  headers: Headers | null = null;
+  /** The platform Response: the handover, or built from this state when the body is needed. */
+  real: Response | null = null;
+
+  constructor(
+    readonly status: number,
+    readonly statusText: string,
+    /** The init headers, checked and copied; null for none. */
+    readonly headerList: HeaderPairs | null,
+    readonly body: string | Uint8Array | null,
+    /** The content type the body brings when the headers have none. */
+    readonly bodyType: string | null,
+  ) {}
 }
 
-/** The body, when a light response still holds it as a string or bytes (or none). */
+/** What the writer needs to send a light response without a stream. */
 export interface PlainBody {
   status: number;
   statusText: string;
-  /** Header pairs as given (names not yet lower-cased), plus the default content type. */
+  /** A Headers object, or checked [name, value] pairs as given (names not yet lower-cased). */
   headers: Headers | HeadersInit | undefined;
+  /** Added when the headers have no content-type. */
   defaultContentType: string | undefined;
   body: string | Uint8Array | null;
 }
 
-function isPlainBody(body: unknown): body is string | Uint8Array | null | undefined {
-  return body === null || body === undefined || typeof body === 'string' || body instanceof Uint8Array;
+/** `value` as checked pairs when it is plainly valid header init, else undefined (the platform decides). */
+function copyHeaders(value: object): HeaderPairs | undefined {
+  const pairs: HeaderPairs = [];
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto === Headers.prototype) {
+    for (const pair of value as Headers) pairs.push(pair as [string, string]);
+    return pairs;
+  }
+  if (proto === Array.prototype) {
+    for (const item of value as unknown[]) {
+      if (!Array.isArray(item) || item.length !== 2) return undefined;
+      const name: unknown = item[0];
+      const text: unknown = item[1];
+      if (typeof name !== 'string' || typeof text !== 'string' || !TOKEN.test(name) || !PLAIN_VALUE.test(text)) return undefined;
+      pairs.push([name, text]);
+    }
+    return pairs;
+  }
+  if (proto !== Object.prototype && proto !== null) return undefined;
+  // As WebIDL's record conversion: every own key, symbols (which it rejects) included.
+  for (const name of Reflect.ownKeys(value)) {
+    if (typeof name !== 'string' || name === '__proto__' || !TOKEN.test(name)) return undefined;
+    const text: unknown = (value as Record<string, unknown>)[name];
+    if (typeof text !== 'string' || !PLAIN_VALUE.test(text)) return undefined;
+    pairs.push([name, text]);
+  }
+  return pairs;
 }
 
-function validate(body: unknown, init: ResponseInit | undefined): void {
-  const status = init?.status ?? 200;
-  if (!Number.isInteger(status) || status < 200 || status > 599) {
-    throw new RangeError(`init["status"] must be in the range of 200 to 599, inclusive.`);
-  }
-  if (init?.statusText !== undefined && !REASON_PHRASE.test(init.statusText)) {
-    throw new TypeError('Invalid statusText');
-  }
-  if (body !== null && body !== undefined && NULL_BODY_STATUS.has(status)) {
-    throw new TypeError('Response constructor: Invalid response status code ' + status);
-  }
+function isPlainBytes(body: Uint8Array): boolean {
+  const buffer = body.buffer;
+  return buffer instanceof ArrayBuffer && !(buffer as ArrayBuffer & { resizable?: boolean }).resizable;
 }
 
-function materialize(response: LightResponse): Response {
-  const state = response[STATE];
-  if (state.real === undefined) {
-    const init = state.init;
-    state.real = new NativeResponse(state.body as BodyInit | null, {
-      status: init?.status,
-      statusText: init?.statusText,
-      headers: state.headers ?? init?.headers,
-    } as ResponseInit);
+/** The platform's Response for what the fast path does not take: its errors, its copies. */
+function handover(body: unknown, init: unknown, bodyType: string): LightState {
+  let real: Response;
+  if (bodyType === JSON_TYPE) {
+    // As Response.json: UTF-8 bytes, and the JSON type unless the init names one.
+    real = new NativeResponse(utf8.encode(body as string), init as ResponseInit);
+    if (!real.headers.has('content-type')) real.headers.append('content-type', JSON_TYPE);
+  } else {
+    real = new NativeResponse(body as BodyInit, init as ResponseInit);
   }
-  return state.real;
+  const state = new LightState(real.status, real.statusText, null, null, null);
+  state.real = real;
+  state.headers = real.headers;
+  return state;
 }
 
-export class LightResponse {
+/** The state of `new Response(body, init)` (`bodyType`: the type a string body brings). */
+function createState(body: unknown, init: unknown, bodyType: string): LightState {
+  // The platform converts the body before it reads the init, so the order of errors is kept.
+  if (!(body === null || typeof body === 'string' || (body instanceof Uint8Array && isPlainBytes(body)))) {
+    return handover(body, init, bodyType);
+  }
+  let status = 200;
+  let statusText = '';
+  let headerList: HeaderPairs | null = null;
+  if (init !== undefined && init !== null) {
+    if (typeof init !== 'object' && typeof init !== 'function') return handover(body, init, bodyType);
+    // Each member read once, in the platform's order; a handover gets the values read.
+    const given = init as ResponseInit;
+    const rawStatus: unknown = given.status;
+    const rawText: unknown = given.statusText;
+    const rawHeaders: unknown = given.headers;
+    const read = { status: rawStatus, statusText: rawText, headers: rawHeaders };
+    if (rawStatus !== undefined) {
+      if (typeof rawStatus !== 'number' || !Number.isInteger(rawStatus) || rawStatus < 200 || rawStatus > 599) {
+        return handover(body, read, bodyType);
+      }
+      status = rawStatus;
+    }
+    if (rawText !== undefined) {
+      if (typeof rawText !== 'string' || !REASON_PHRASE.test(rawText)) return handover(body, read, bodyType);
+      statusText = rawText;
+    }
+    if (rawHeaders !== undefined) {
+      const copied = typeof rawHeaders === 'object' && rawHeaders !== null ? copyHeaders(rawHeaders) : undefined;
+      if (copied === undefined) return handover(body, read, bodyType);
+      headerList = copied;
+    }
+    if (body !== null && (status === 204 || status === 205 || status === 304)) return handover(body, read, bodyType);
+  }
+  if (body instanceof Uint8Array) {
+    // The platform copies a byte body: later changes to the caller's array do not reach it.
+    return new LightState(status, statusText, headerList, new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)), null);
+  }
+  return new LightState(status, statusText, headerList, body, typeof body === 'string' ? bodyType : null);
+}
+
+function headersOf(state: LightState): Headers {
+  let headers = state.headers;
+  if (headers === null) {
+    headers = new Headers();
+    const list = state.headerList;
+    if (list !== null) for (const [name, value] of list) headers.append(name, value);
+    if (state.bodyType !== null && !headers.has('content-type')) headers.append('content-type', state.bodyType);
+    state.headers = headers;
+  }
+  return headers;
+}
+
+/** The platform Response behind a light one, built from its state on first need. */
+function realOf(state: LightState): Response {
+  let real = state.real;
+  if (real === null) {
+    const handedOut = state.headers !== null;
+    real = new NativeResponse(state.body as BodyInit | null, { status: state.status, statusText: state.statusText, headers: headersOf(state) });
+    if (!handedOut) state.headers = real.headers;
+    else if (slots !== undefined) followHeaders((real as unknown as Record<symbol, object>)[slots.state]!, state.headers!, slots, NativeResponse);
+    state.real = real;
+  }
+  return real;
+}
+
+type Light = { [STATE]?: LightState };
+
+function stateOf(value: unknown): LightState | undefined {
+  return typeof value === 'object' && value !== null ? (value as Light)[STATE] : undefined;
+}
+
+function fromState(state: LightState): Response {
+  const response = Object.create(LightResponse.prototype) as Light;
+  response[STATE] = state;
+  return response as unknown as Response;
+}
+
+const nativeMember = (name: string) => Object.getOwnPropertyDescriptor(NativeResponse.prototype, name);
+const nativeGetter = (name: string) => nativeMember(name)!.get!;
+const nativeStatus = nativeGetter('status');
+const nativeOk = nativeGetter('ok');
+const nativeStatusText = nativeGetter('statusText');
+const nativeHeaders = nativeGetter('headers');
+const nativeBodyUsed = nativeGetter('bodyUsed');
+const nativeType = nativeGetter('type');
+const nativeUrl = nativeGetter('url');
+const nativeRedirected = nativeGetter('redirected');
+const nativeClone = nativeMember('clone')!.value as (this: Response) => Response;
+
+// Named Response (its `name`); exported as LightResponse.
+const LightResponse = class Response {
   declare [STATE]: LightState;
 
-  constructor(body?: BodyInit | null, init?: ResponseInit) {
-    if (!isPlainBody(body)) {
-      // Streams, Blobs, FormData, URLSearchParams...: the platform's rules, at once.
-      const real = new NativeResponse(body, init);
-      this[STATE] = { body: null, init, real };
-      return;
-    }
-    validate(body, init);
-    this[STATE] = { body: body ?? null, init };
+  constructor(body: BodyInit | null = null, init: ResponseInit | undefined = undefined) {
+    this[STATE] = createState(body, init, TEXT_TYPE);
   }
 
-  get status(): number {
-    const state = this[STATE];
-    return state.real?.status ?? state.init?.status ?? 200;
-  }
-
-  get ok(): boolean {
-    const status = this.status;
-    return status >= 200 && status < 300;
-  }
-
-  get statusText(): string {
-    const state = this[STATE];
-    return state.real?.statusText ?? state.init?.statusText ?? '';
-  }
-
-  get headers(): Headers {
-    const state = this[STATE];
-    if (state.real !== undefined) return state.real.headers;
-    if (state.headers === undefined) {
-      const headers = new Headers(state.init?.headers);
-      if (typeof state.body === 'string' && !headers.has('content-type')) {
-        headers.set('content-type', 'text/plain;charset=UTF-8');
-      }
-      state.headers = headers;
-    }
-    return state.headers;
-  }
-
-  get body(): ReadableStream<Uint8Array> | null {
-    return materialize(this).body;
-  }
-
-  get bodyUsed(): boolean {
-    return this[STATE].real?.bodyUsed ?? false;
-  }
-
+  // Each member answers a platform Response too (`get.call(await fetch(url))`), as the platform's does.
   get type(): ResponseType {
-    return materialize(this).type;
+    const state = stateOf(this);
+    if (state === undefined) return nativeType.call(this) as ResponseType;
+    return state.real === null ? 'default' : state.real.type;
   }
 
   get url(): string {
-    return this[STATE].real?.url ?? '';
+    const state = stateOf(this);
+    if (state === undefined) return nativeUrl.call(this) as string;
+    return state.real === null ? '' : state.real.url;
   }
 
   get redirected(): boolean {
-    return this[STATE].real?.redirected ?? false;
+    const state = stateOf(this);
+    if (state === undefined) return nativeRedirected.call(this) as boolean;
+    return state.real === null ? false : state.real.redirected;
   }
 
-  arrayBuffer(): Promise<ArrayBuffer> {
-    return materialize(this).arrayBuffer();
+  get status(): number {
+    const state = stateOf(this);
+    return state === undefined ? (nativeStatus.call(this) as number) : state.status;
   }
 
-  blob(): Promise<Blob> {
-    return materialize(this).blob();
+  get ok(): boolean {
+    const state = stateOf(this);
+    if (state === undefined) return nativeOk.call(this) as boolean;
+    return state.status >= 200 && state.status <= 299;
   }
 
-  bytes(): Promise<Uint8Array> {
-    const real = materialize(this) as Response & { bytes?: () => Promise<Uint8Array> };
-    return real.bytes ? real.bytes() : real.arrayBuffer().then((buffer) => new Uint8Array(buffer));
+  get statusText(): string {
+    const state = stateOf(this);
+    return state === undefined ? (nativeStatusText.call(this) as string) : state.statusText;
   }
 
-  formData(): Promise<FormData> {
-    return materialize(this).formData();
+  get headers(): Headers {
+    const state = stateOf(this);
+    return state === undefined ? (nativeHeaders.call(this) as Headers) : headersOf(state);
   }
 
-  json(): Promise<unknown> {
-    return materialize(this).json();
+  get bodyUsed(): boolean {
+    const state = stateOf(this);
+    if (state === undefined) return nativeBodyUsed.call(this) as boolean;
+    return state.real === null ? false : state.real.bodyUsed;
   }
 
-  text(): Promise<string> {
-    return materialize(this).text();
+  clone(): WebResponse {
+    const state = stateOf(this);
+    if (state === undefined) return nativeClone.call(this as unknown as WebResponse);
+    const real = state.real;
+    if (real === null) {
+      // String and byte bodies are never changed in place: the copy shares them.
+      const copy = new LightState(state.status, state.statusText, state.headerList, state.body, state.bodyType);
+      if (state.headers !== null) copy.headers = new Headers(state.headers);
+      return fromState(copy);
+    }
+    const realCopy = real.clone();
+    const copy = new LightState(state.status, state.statusText, null, null, null);
+    copy.real = realCopy;
+    if (state.headers === real.headers) copy.headers = realCopy.headers;
+    else {
+      copy.headers = new Headers(state.headers!);
+      if (slots !== undefined) followHeaders((realCopy as unknown as Record<symbol, object>)[slots.state]!, copy.headers, slots, NativeResponse);
+    }
+    return fromState(copy);
   }
 
-  clone(): Response {
-    return materialize(this).clone();
-  }
-
-  static json(data: unknown, init?: ResponseInit): Response {
-    const headers = new Headers(init?.headers);
-    if (!headers.has('content-type')) headers.set('content-type', 'application/json');
-    return new LightResponse(JSON.stringify(data), { ...init, headers }) as unknown as Response;
-  }
-
-  static error(): Response {
+  static error(): WebResponse {
     return NativeResponse.error();
   }
 
-  static redirect(url: string | URL, status?: number): Response {
-    return NativeResponse.redirect(url, status);
+  static json(data: unknown, init: ResponseInit | undefined = undefined): WebResponse {
+    if (arguments.length === 0) throw new TypeError('Response.json: 1 argument required, but only 0 present.');
+    const text = JSON.stringify(data) as string | undefined;
+    if (text === undefined) throw new TypeError('Value is not JSON serializable');
+    // The platform skips converting a null init, then fails reading it.
+    if (init === null) throw new TypeError("Cannot read properties of null (reading 'status')");
+    return fromState(createState(text, init, JSON_TYPE));
   }
 
-  static readonly [NATIVE] = NativeResponse;
+  static redirect(url: string | URL, status = 302): WebResponse {
+    // Forwarded as called, so a missing argument is the platform's error.
+    void url;
+    void status;
+    return Reflect.apply(NativeResponse.redirect, NativeResponse, arguments) as WebResponse;
+  }
+};
 
-  /** Light and platform responses alike are `Response`s. */
-  static [Symbol.hasInstance](value: unknown): boolean {
-    return typeof value === 'object' && value !== null && Object.prototype.isPrototypeOf.call(NativeResponse.prototype, value);
+// Everything else (body, text(), json(), arrayBuffer(), blob(), formData(), bytes()...) is the
+// platform's member called on the platform Response behind the light one.
+for (const name of Object.getOwnPropertyNames(NativeResponse.prototype)) {
+  if (name === 'constructor' || Object.prototype.hasOwnProperty.call(LightResponse.prototype, name)) continue;
+  const descriptor = nativeMember(name)!;
+  if (typeof descriptor.value === 'function') {
+    const method = descriptor.value as (...args: unknown[]) => unknown;
+    const forward = {
+      [name](this: unknown, ...args: unknown[]): unknown {
+        const state = stateOf(this);
+        return method.apply(state === undefined ? this : realOf(state), args);
+      },
+    }[name]!;
+    Object.defineProperty(LightResponse.prototype, name, { ...descriptor, value: forward });
+  } else if (descriptor.get) {
+    const get = descriptor.get;
+    const forward = {
+      get [name](): unknown {
+        const state = stateOf(this);
+        return get.call(state === undefined ? this : realOf(state));
+      },
+    };
+    Object.defineProperty(LightResponse.prototype, name, { ...descriptor, get: Object.getOwnPropertyDescriptor(forward, name)!.get });
   }
 }
+
+// The members in the platform's order and with its attributes (accessors and methods enumerable).
+const members = Object.getOwnPropertyDescriptors(LightResponse.prototype);
+for (const name of Object.keys(NativeResponse.prototype)) {
+  const own = members[name];
+  if (own === undefined) continue;
+  delete (LightResponse.prototype as unknown as Record<string, unknown>)[name];
+  Object.defineProperty(LightResponse.prototype, name, { ...own, enumerable: true });
+}
+for (const name of ['error', 'json', 'redirect'] as const) {
+  const own = Object.getOwnPropertyDescriptor(LightResponse, name)!;
+  delete (LightResponse as unknown as Record<string, unknown>)[name];
+  Object.defineProperty(LightResponse, name, { ...own, enumerable: true });
+}
+
+Object.defineProperty(LightResponse, NATIVE, { value: NativeResponse });
+Object.defineProperty(LightResponse, Symbol.hasInstance, {
+  /** Light and platform responses are `Response`s; a subclass's instances only are its own. */
+  value: function hasInstance(this: unknown, value: unknown): boolean {
+    if (this !== LightResponse) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return typeof value === 'object' && value !== null && Object.prototype.isPrototypeOf.call(NativeResponse.prototype, value);
+  },
+});
+// A light response passes the platform's brand checks and `instanceof` a captured platform class.
 Object.setPrototypeOf(LightResponse.prototype, NativeResponse.prototype);
-Object.setPrototypeOf(LightResponse, NativeResponse);
+
+if (slots !== undefined) {
+  // undici 6: the platform's own functions, handed a light response, read these.
+  Object.defineProperty(LightResponse.prototype, slots.state, {
+    get(this: Light) {
+      const state = this[STATE];
+      return state === undefined ? undefined : (realOf(state) as unknown as Record<symbol, unknown>)[slots.state];
+    },
+    configurable: true,
+  });
+  Object.defineProperty(LightResponse.prototype, slots.headers, {
+    get(this: Light) {
+      const state = this[STATE];
+      return state === undefined ? undefined : headersOf(state);
+    },
+    configurable: true,
+  });
+}
+
+export { LightResponse };
+/** A light response's type (its class is named `Response`, as the global it replaces). */
+export type LightResponse = InstanceType<typeof LightResponse>;
+
+/** True for a response made by this module (not a platform one). */
+export function isLightResponse(value: unknown): value is Response {
+  return stateOf(value) !== undefined;
+}
 
 /**
  * What the writer needs to send a response without a stream, or undefined when the response
  * has (or needs) a real body stream.
  */
 export function plainBody(response: Response): PlainBody | undefined {
-  const state = (response as unknown as LightResponse)[STATE];
-  if (state === undefined || state.real !== undefined) return undefined;
+  const state = (response as unknown as Light)[STATE];
+  if (state === undefined || state.real !== null) return undefined;
+  const headers = state.headers;
   return {
-    status: state.init?.status ?? 200,
-    statusText: state.init?.statusText ?? '',
-    headers: state.headers ?? state.init?.headers,
-    defaultContentType: state.headers === undefined && typeof state.body === 'string' ? 'text/plain;charset=UTF-8' : undefined,
+    status: state.status,
+    statusText: state.statusText,
+    headers: headers ?? state.headerList ?? undefined,
+    defaultContentType: headers === null && state.bodyType !== null ? state.bodyType : undefined,
     body: state.body,
   };
 }
