@@ -32,6 +32,15 @@ const DATA = Symbol('fastcgi-fetch.data');
 const PROPS = Symbol('fastcgi-fetch.props');
 
 /**
+ * Gives `context` an own `name` that hides the prototype getter: a framework that writes into
+ * the context it was handed (GraphQL Yoga assigns `params` and `request`) works as it does on a
+ * plain object.
+ */
+function shadow(context: object, name: string, value: unknown): void {
+  Object.defineProperty(context, name, { value, writable: true, enumerable: true, configurable: true });
+}
+
+/**
  * The handler's second (and third) argument. Members read from params are prototype getters:
  * an object literal with getters would cost more than the rest of the request's setup (V8
  * makes new closures and defines each accessor at run time). Plain members are own properties.
@@ -63,24 +72,48 @@ class RequestContext implements FastCGIContext, ExecutionContext {
     return (home[PARAMS] ??= decodeParams(home[REQUEST]));
   }
 
+  set params(value: Record<string, string>) {
+    shadow(this, 'params', value);
+  }
+
   get remoteAddress(): string | undefined {
     return paramText(this[REQUEST].params, 'REMOTE_ADDR');
+  }
+
+  set remoteAddress(value: string | undefined) {
+    shadow(this, 'remoteAddress', value);
   }
 
   get remotePort(): number | undefined {
     return toPort(paramText(this[REQUEST].params, 'REMOTE_PORT'));
   }
 
+  set remotePort(value: number | undefined) {
+    shadow(this, 'remotePort', value);
+  }
+
   get serverName(): string | undefined {
     return paramText(this[REQUEST].params, 'SERVER_NAME');
+  }
+
+  set serverName(value: string | undefined) {
+    shadow(this, 'serverName', value);
   }
 
   get serverPort(): number | undefined {
     return toPort(paramText(this[REQUEST].params, 'SERVER_PORT'));
   }
 
+  set serverPort(value: number | undefined) {
+    shadow(this, 'serverPort', value);
+  }
+
   get https(): boolean {
     return isHttps(this[REQUEST].params);
+  }
+
+  set https(value: boolean) {
+    shadow(this, 'https', value);
   }
 
   get data(): ReadableStream<Uint8Array> | null {
@@ -89,9 +122,17 @@ class RequestContext implements FastCGIContext, ExecutionContext {
     return home[DATA];
   }
 
+  set data(value: ReadableStream<Uint8Array> | null) {
+    shadow(this, 'data', value);
+  }
+
   get props(): Record<string, unknown> {
     const home = this[HOME];
     return (home[PROPS] ??= {});
+  }
+
+  set props(value: Record<string, unknown>) {
+    shadow(this, 'props', value);
   }
 
   log(message: string): void {
