@@ -61,14 +61,13 @@ export interface PlainBody {
   body: string | Uint8Array | null;
 }
 
-/** `value` as checked pairs when it is plainly valid header init, else undefined (the platform decides). */
+/**
+ * `value` as checked pairs when it is a plainly valid record or array of pairs, else undefined
+ * (the platform then converts it).
+ */
 function copyHeaders(value: object): HeaderPairs | undefined {
   const pairs: HeaderPairs = [];
   const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto === Headers.prototype) {
-    for (const pair of value as Headers) pairs.push(pair as [string, string]);
-    return pairs;
-  }
   if (proto === Array.prototype) {
     for (const item of value as unknown[]) {
       if (!Array.isArray(item) || item.length !== 2) return undefined;
@@ -120,6 +119,7 @@ function createState(body: unknown, init: unknown, bodyType: string): LightState
   let status = 200;
   let statusText = '';
   let headerList: HeaderPairs | null = null;
+  let headers: Headers | null = null;
   if (init !== undefined && init !== null) {
     if (typeof init !== 'object' && typeof init !== 'function') return handover(body, init, bodyType);
     // Each member read once, in the platform's order; a handover gets the values read.
@@ -138,18 +138,27 @@ function createState(body: unknown, init: unknown, bodyType: string): LightState
       if (typeof rawText !== 'string' || !REASON_PHRASE.test(rawText)) return handover(body, read, bodyType);
       statusText = rawText;
     }
-    if (rawHeaders !== undefined) {
-      const copied = typeof rawHeaders === 'object' && rawHeaders !== null ? copyHeaders(rawHeaders) : undefined;
-      if (copied === undefined) return handover(body, read, bodyType);
-      headerList = copied;
-    }
     if (body !== null && (status === 204 || status === 205 || status === 304)) return handover(body, read, bodyType);
+    if (rawHeaders !== undefined) {
+      if (typeof rawHeaders === 'object' && rawHeaders !== null && Object.getPrototypeOf(rawHeaders) === Headers.prototype) {
+        // Copied as the platform copies it (names keep their case, which util.inspect shows).
+        headers = new Headers(rawHeaders as Headers);
+      } else {
+        const copied = typeof rawHeaders === 'object' && rawHeaders !== null ? copyHeaders(rawHeaders) : undefined;
+        if (copied === undefined) return handover(body, read, bodyType);
+        headerList = copied;
+      }
+    }
   }
-  if (body instanceof Uint8Array) {
-    // The platform copies a byte body: later changes to the caller's array do not reach it.
-    return new LightState(status, statusText, headerList, new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)), null);
+  const type = typeof body === 'string' ? bodyType : null;
+  // The platform copies a byte body: later changes to the caller's array do not reach it.
+  const kept = body instanceof Uint8Array ? new Uint8Array(body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength)) : body;
+  const state = new LightState(status, statusText, headerList, kept, type);
+  if (headers !== null) {
+    if (type !== null && !headers.has('content-type')) headers.append('content-type', type);
+    state.headers = headers;
   }
-  return new LightState(status, statusText, headerList, body, typeof body === 'string' ? bodyType : null);
+  return state;
 }
 
 function headersOf(state: LightState): Headers {
