@@ -6,6 +6,7 @@ import { createContext } from './context.js';
 import { fastGlobalsInstalled, lightRequests } from './fast-globals.js';
 import { LightRequest, NativeRequest, type LightRequestSource } from './light-request.js';
 import { isLightResponse } from './light-response.js';
+import { exactPairs } from './platform-slots.js';
 import { asResponse } from './response-like.js';
 import { BodyStreamError, writePlainResponse, writeResponse } from './response-writer.js';
 
@@ -97,7 +98,7 @@ function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number, 
   try {
     return new NativeRequest(url, {
       method,
-      headers: source.headers(),
+      headers: exactPairs(source.headers()),
       body: source.body(),
       duplex: 'half',
       signal: source.signal(),

@@ -9,7 +9,7 @@
  * anything was installed — treats it as its own. Elsewhere handlers get the platform's Request.
  */
 import { NativeResponse } from './light-response.js';
-import { findRequestSlots, findResponseSlots, followHeaders } from './platform-slots.js';
+import { exactPairs, findRequestSlots, findResponseSlots, followHeaders } from './platform-slots.js';
 
 const NATIVE = Symbol.for('fastcgi-fetch.native-request');
 
@@ -59,7 +59,7 @@ function realOf(state: LightState): Request {
     const handedOut = state.headers !== null;
     real = new NativeRequest(source.url, {
       method: source.method,
-      headers: headersOf(state),
+      headers: exactPairs(headersOf(state)),
       body: source.body(),
       duplex: 'half',
     } as RequestInit);

@@ -9,7 +9,7 @@
  * platform's constructor at once (the "handover"), so rare cases are the platform's by
  * definition. Installed as the global `Response` by `installFastGlobals()`.
  */
-import { findResponseSlots, followHeaders } from './platform-slots.js';
+import { exactPairs, findResponseSlots, followHeaders } from './platform-slots.js';
 
 /** Where an installed light Response keeps the platform's; a second copy of this module finds it. */
 const NATIVE = Symbol.for('fastcgi-fetch.native-response');
@@ -34,8 +34,10 @@ type HeaderPairs = Array<[string, string]>;
 type WebResponse = Response;
 
 class LightState {
-  /** The Headers handed out (or the platform's, once built); null until asked for. */
+  /** The response's Headers (the platform's, once built); null until needed. */
   headers: Headers | null = null;
+  /** `headers` was handed out: it stays the response's, whatever is built later. */
+  shared = false;
   /** The platform Response: the handover, or built from this state when the body is needed. */
   real: Response | null = null;
 
@@ -173,14 +175,47 @@ function headersOf(state: LightState): Headers {
   return headers;
 }
 
+/** The headers as the user may see and change them: from now on they stay the response's. */
+function sharedHeaders(state: LightState): Headers {
+  state.shared = true;
+  return headersOf(state);
+}
+
+/** A copy of `headers` as the platform's clone() makes it (names keep their case where it can). */
+function cloneHeaders(headers: Headers): Headers {
+  const copy = new Headers(headers);
+  for (const [name, value] of headers) {
+    if (name !== 'set-cookie' && value.endsWith(', ')) {
+      copy.delete(name);
+      copy.append(name, value.slice(0, -2));
+      copy.append(name, '');
+    }
+  }
+  return copy;
+}
+
+/** The init headers with the type the body brings, for the platform's constructor. */
+function initHeaders(state: LightState): Headers | HeaderPairs | undefined {
+  if (state.headers !== null) return state.headers;
+  const list = state.headerList ?? [];
+  // A string body brings text/plain in the platform's constructor too; Response.json's type does not.
+  if (state.bodyType === null || state.bodyType === TEXT_TYPE || list.some(([name]) => name.toLowerCase() === 'content-type')) return list;
+  return [...list, ['content-type', state.bodyType]];
+}
+
 /** The platform Response behind a light one, built from its state on first need. */
 function realOf(state: LightState): Response {
   let real = state.real;
   if (real === null) {
-    const handedOut = state.headers !== null;
-    real = new NativeResponse(state.body as BodyInit | null, { status: state.status, statusText: state.statusText, headers: headersOf(state) });
-    if (!handedOut) state.headers = real.headers;
-    else if (slots !== undefined) followHeaders((real as unknown as Record<symbol, object>)[slots.state]!, state.headers!, slots, NativeResponse);
+    const init = { status: state.status, statusText: state.statusText };
+    if (!state.shared) {
+      // Built from what the light response was made of: its Headers can then be the platform's.
+      real = new NativeResponse(state.body as BodyInit | null, { ...init, headers: initHeaders(state) });
+      state.headers = real.headers;
+    } else {
+      real = new NativeResponse(state.body as BodyInit | null, { ...init, headers: exactPairs(state.headers!) });
+      if (slots !== undefined) followHeaders((real as unknown as Record<symbol, object>)[slots.state]!, state.headers!, slots, NativeResponse);
+    }
     state.real = real;
   }
   return real;
@@ -255,7 +290,7 @@ const LightResponse = class Response {
 
   get headers(): Headers {
     const state = stateOf(this);
-    return state === undefined ? (nativeHeaders.call(this) as Headers) : headersOf(state);
+    return state === undefined ? (nativeHeaders.call(this) as Headers) : sharedHeaders(state);
   }
 
   get bodyUsed(): boolean {
@@ -271,7 +306,7 @@ const LightResponse = class Response {
     if (real === null) {
       // String and byte bodies are never changed in place: the copy shares them.
       const copy = new LightState(state.status, state.statusText, state.headerList, state.body, state.bodyType);
-      if (state.headers !== null) copy.headers = new Headers(state.headers);
+      if (state.headers !== null) copy.headers = cloneHeaders(state.headers);
       return fromState(copy);
     }
     const realCopy = real.clone();
@@ -279,7 +314,8 @@ const LightResponse = class Response {
     copy.real = realCopy;
     if (state.headers === real.headers) copy.headers = realCopy.headers;
     else {
-      copy.headers = new Headers(state.headers!);
+      copy.headers = cloneHeaders(state.headers!);
+      copy.shared = true;
       if (slots !== undefined) followHeaders((realCopy as unknown as Record<symbol, object>)[slots.state]!, copy.headers, slots, NativeResponse);
     }
     return fromState(copy);
@@ -369,7 +405,7 @@ if (slots !== undefined) {
   Object.defineProperty(LightResponse.prototype, slots.headers, {
     get(this: Light) {
       const state = this[STATE];
-      return state === undefined ? undefined : headersOf(state);
+      return state === undefined ? undefined : sharedHeaders(state);
     },
     configurable: true,
   });

@@ -52,6 +52,19 @@ export function findResponseSlots(NativeResponse: typeof Response): ResponseSlot
 }
 
 /**
+ * `headers` as pairs that rebuild the same list: a combined value whose last part was empty
+ * ends in ", ", which appending it whole would trim.
+ */
+export function exactPairs(headers: Headers): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  for (const [name, value] of headers) {
+    if (value.endsWith(', ')) pairs.push([name, value.slice(0, -2)], [name, '']);
+    else pairs.push([name, value]);
+  }
+  return pairs;
+}
+
+/**
  * Makes the header list inside a platform object's state follow `headers`: every read gets a
  * fresh copy of what `headers` holds now. For a light object whose Headers was handed out
  * before the platform object behind it was built, so that the platform's functions (`clone`,
@@ -60,7 +73,7 @@ export function findResponseSlots(NativeResponse: typeof Response): ResponseSlot
  */
 export function followHeaders(innerState: object, headers: Headers, slots: ResponseSlots, NativeResponse: typeof Response): void {
   Object.defineProperty(innerState, 'headersList', {
-    get: () => (new NativeResponse(null, { headers }) as unknown as Record<symbol, { headersList: unknown }>)[slots.state]!.headersList,
+    get: () => (new NativeResponse(null, { headers: exactPairs(headers) }) as unknown as Record<symbol, { headersList: unknown }>)[slots.state]!.headersList,
     set(value: unknown) {
       Object.defineProperty(innerState, 'headersList', { value, writable: true, enumerable: true, configurable: true });
     },
