@@ -9,6 +9,7 @@
  * platform's constructor at once (the "handover"), so rare cases are the platform's by
  * definition. Installed as the global `Response` by `installFastGlobals()`.
  */
+import { CheckedHeaders } from './cgi-head.js';
 import { exactPairs, findResponseSlots, followHeaders } from './platform-slots.js';
 
 /** Where an installed light Response keeps the platform's; a second copy of this module finds it. */
@@ -23,13 +24,40 @@ const slots = findResponseSlots(NativeResponse);
 
 const TEXT_TYPE = 'text/plain;charset=UTF-8';
 const JSON_TYPE = 'application/json';
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-/** A header value `Headers` keeps unchanged: no NUL, CR, LF or char above U+00FF, no surrounding blanks. */
-const PLAIN_VALUE = /^(?:[^\0\t\n\r \u0100-\uffff](?:[^\0\n\r\u0100-\uffff]*[^\0\t\n\r \u0100-\uffff])?)?$/;
 const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const utf8 = new TextEncoder();
 
 type HeaderPairs = Array<[string, string]>;
+
+/** 1 for the chars of an HTTP token (a header name), by char code below 128. */
+const TOKEN_CHARS = new Uint8Array(128);
+for (const char of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN_CHARS[char.charCodeAt(0)] = 1;
+
+// Loops rather than regular expressions: on these short strings they are about twice as fast.
+function isToken(text: string): boolean {
+  const length = text.length;
+  if (length === 0) return false;
+  for (let i = 0; i < length; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 127 || TOKEN_CHARS[code] === 0) return false;
+  }
+  return true;
+}
+
+/** A header value `Headers` keeps unchanged: no NUL, CR, LF or char above U+00FF, no surrounding blanks. */
+function isPlainValue(text: string): boolean {
+  const length = text.length;
+  if (length === 0) return true;
+  let code = text.charCodeAt(0);
+  if (code === 0x20 || code === 0x09) return false;
+  code = text.charCodeAt(length - 1);
+  if (code === 0x20 || code === 0x09) return false;
+  for (let i = 0; i < length; i++) {
+    code = text.charCodeAt(i);
+    if (code === 0 || code === 0x0a || code === 0x0d || code > 0xff) return false;
+  }
+  return true;
+}
 /** The platform's Response type (inside the class below, `Response` names the class). */
 type WebResponse = Response;
 
@@ -45,7 +73,7 @@ class LightState {
     readonly status: number,
     readonly statusText: string,
     /** The init headers, checked and copied; null for none. */
-    readonly headerList: HeaderPairs | null,
+    readonly headerList: CheckedHeaders | null,
     readonly body: string | Uint8Array | null,
     /** The content type the body brings when the headers have none. */
     readonly bodyType: string | null,
@@ -56,39 +84,40 @@ class LightState {
 export interface PlainBody {
   status: number;
   statusText: string;
-  /** A Headers object, or checked [name, value] pairs as given (names not yet lower-cased). */
-  headers: Headers | HeadersInit | undefined;
+  /** A Headers object, or the headers checked when the response was made. */
+  headers: Headers | CheckedHeaders | undefined;
   /** Added when the headers have no content-type. */
   defaultContentType: string | undefined;
   body: string | Uint8Array | null;
 }
 
 /**
- * `value` as checked pairs when it is a plainly valid record or array of pairs, else undefined
- * (the platform then converts it).
+ * `value` (whose prototype is `proto`) checked and copied when it is a plainly valid record or
+ * array of pairs, else undefined (the platform then converts it). A Proxy is taken as the object
+ * it shows; the platform lists only its enumerable keys, which differs only for a Proxy that
+ * reports non-enumerable ones.
  */
-function copyHeaders(value: object): HeaderPairs | undefined {
-  const pairs: HeaderPairs = [];
-  const proto = Object.getPrototypeOf(value) as unknown;
-  if (proto === Array.prototype) {
-    for (const item of value as unknown[]) {
-      if (!Array.isArray(item) || item.length !== 2) return undefined;
-      const name: unknown = item[0];
-      const text: unknown = item[1];
-      if (typeof name !== 'string' || typeof text !== 'string' || !TOKEN.test(name) || !PLAIN_VALUE.test(text)) return undefined;
-      pairs.push([name, text]);
+function copyHeaders(value: object, proto: unknown): CheckedHeaders | undefined {
+  const list: string[] = [];
+  if (proto === Object.prototype || proto === null) {
+    // As WebIDL's record conversion: every own name, and symbols, which it rejects.
+    if (Object.getOwnPropertySymbols(value).length !== 0) return undefined;
+    for (const name of Object.getOwnPropertyNames(value)) {
+      const text: unknown = (value as Record<string, unknown>)[name];
+      if (typeof text !== 'string' || name === '__proto__' || !isToken(name) || !isPlainValue(text)) return undefined;
+      list.push(name, text);
     }
-    return pairs;
+    return new CheckedHeaders(list);
   }
-  if (proto !== Object.prototype && proto !== null) return undefined;
-  // As WebIDL's record conversion: every own key, symbols (which it rejects) included.
-  for (const name of Reflect.ownKeys(value)) {
-    if (typeof name !== 'string' || name === '__proto__' || !TOKEN.test(name)) return undefined;
-    const text: unknown = (value as Record<string, unknown>)[name];
-    if (typeof text !== 'string' || !PLAIN_VALUE.test(text)) return undefined;
-    pairs.push([name, text]);
+  if (proto !== Array.prototype) return undefined;
+  for (const item of value as unknown[]) {
+    if (!Array.isArray(item) || item.length !== 2) return undefined;
+    const name: unknown = item[0];
+    const text: unknown = item[1];
+    if (typeof name !== 'string' || typeof text !== 'string' || !isToken(name) || !isPlainValue(text)) return undefined;
+    list.push(name, text);
   }
-  return pairs;
+  return new CheckedHeaders(list);
 }
 
 function isPlainBytes(body: Uint8Array): boolean {
@@ -120,7 +149,7 @@ function createState(body: unknown, init: unknown, bodyType: string): LightState
   }
   let status = 200;
   let statusText = '';
-  let headerList: HeaderPairs | null = null;
+  let headerList: CheckedHeaders | null = null;
   let headers: Headers | null = null;
   if (init !== undefined && init !== null) {
     if (typeof init !== 'object' && typeof init !== 'function') return handover(body, init, bodyType);
@@ -129,25 +158,29 @@ function createState(body: unknown, init: unknown, bodyType: string): LightState
     const rawStatus: unknown = given.status;
     const rawText: unknown = given.statusText;
     const rawHeaders: unknown = given.headers;
-    const read = { status: rawStatus, statusText: rawText, headers: rawHeaders };
     if (rawStatus !== undefined) {
       if (typeof rawStatus !== 'number' || !Number.isInteger(rawStatus) || rawStatus < 200 || rawStatus > 599) {
-        return handover(body, read, bodyType);
+        return handover(body, { status: rawStatus, statusText: rawText, headers: rawHeaders }, bodyType);
       }
       status = rawStatus;
     }
     if (rawText !== undefined) {
-      if (typeof rawText !== 'string' || !REASON_PHRASE.test(rawText)) return handover(body, read, bodyType);
+      if (typeof rawText !== 'string' || !REASON_PHRASE.test(rawText)) {
+        return handover(body, { status: rawStatus, statusText: rawText, headers: rawHeaders }, bodyType);
+      }
       statusText = rawText;
     }
-    if (body !== null && (status === 204 || status === 205 || status === 304)) return handover(body, read, bodyType);
+    if (body !== null && (status === 204 || status === 205 || status === 304)) {
+      return handover(body, { status: rawStatus, statusText: rawText, headers: rawHeaders }, bodyType);
+    }
     if (rawHeaders !== undefined) {
-      if (typeof rawHeaders === 'object' && rawHeaders !== null && Object.getPrototypeOf(rawHeaders) === Headers.prototype) {
+      const proto: unknown = typeof rawHeaders === 'object' && rawHeaders !== null ? Object.getPrototypeOf(rawHeaders) : undefined;
+      if (proto === Headers.prototype) {
         // Copied as the platform copies it (names keep their case, which util.inspect shows).
         headers = new Headers(rawHeaders as Headers);
       } else {
-        const copied = typeof rawHeaders === 'object' && rawHeaders !== null ? copyHeaders(rawHeaders) : undefined;
-        if (copied === undefined) return handover(body, read, bodyType);
+        const copied = proto !== undefined ? copyHeaders(rawHeaders as object, proto) : undefined;
+        if (copied === undefined) return handover(body, { status: rawStatus, statusText: rawText, headers: rawHeaders }, bodyType);
         headerList = copied;
       }
     }
@@ -167,8 +200,8 @@ function headersOf(state: LightState): Headers {
   let headers = state.headers;
   if (headers === null) {
     headers = new Headers();
-    const list = state.headerList;
-    if (list !== null) for (const [name, value] of list) headers.append(name, value);
+    const list = state.headerList?.list;
+    if (list !== undefined) for (let i = 0; i < list.length; i += 2) headers.append(list[i]!, list[i + 1]!);
     if (state.bodyType !== null && !headers.has('content-type')) headers.append('content-type', state.bodyType);
     state.headers = headers;
   }
@@ -195,12 +228,18 @@ function cloneHeaders(headers: Headers): Headers {
 }
 
 /** The init headers with the type the body brings, for the platform's constructor. */
-function initHeaders(state: LightState): Headers | HeaderPairs | undefined {
+function initHeaders(state: LightState): Headers | HeaderPairs {
   if (state.headers !== null) return state.headers;
-  const list = state.headerList ?? [];
+  const flat = state.headerList?.list ?? [];
+  const pairs: HeaderPairs = [];
+  let typed = false;
+  for (let i = 0; i < flat.length; i += 2) {
+    pairs.push([flat[i]!, flat[i + 1]!]);
+    if (flat[i]!.toLowerCase() === 'content-type') typed = true;
+  }
   // A string body brings text/plain in the platform's constructor too; Response.json's type does not.
-  if (state.bodyType === null || state.bodyType === TEXT_TYPE || list.some(([name]) => name.toLowerCase() === 'content-type')) return list;
-  return [...list, ['content-type', state.bodyType]];
+  if (!typed && state.bodyType !== null && state.bodyType !== TEXT_TYPE) pairs.push(['content-type', state.bodyType]);
+  return pairs;
 }
 
 /** The platform Response behind a light one, built from its state on first need. */
@@ -342,40 +381,43 @@ const LightResponse = class Response {
   }
 };
 
-// Everything else (body, text(), json(), arrayBuffer(), blob(), formData(), bytes()...) is the
-// platform's member called on the platform Response behind the light one.
-for (const name of Object.getOwnPropertyNames(NativeResponse.prototype)) {
-  if (name === 'constructor' || Object.prototype.hasOwnProperty.call(LightResponse.prototype, name)) continue;
-  const descriptor = nativeMember(name)!;
+/** A member the light class leaves to the platform: called on the platform Response behind it. */
+function forwarder(name: string, descriptor: PropertyDescriptor): PropertyDescriptor {
   if (typeof descriptor.value === 'function') {
     const method = descriptor.value as (...args: unknown[]) => unknown;
-    const forward = {
+    const value = {
       [name](this: unknown, ...args: unknown[]): unknown {
         const state = stateOf(this);
         return method.apply(state === undefined ? this : realOf(state), args);
       },
     }[name]!;
-    Object.defineProperty(LightResponse.prototype, name, { ...descriptor, value: forward });
-  } else if (descriptor.get) {
-    const get = descriptor.get;
-    const forward = {
-      get [name](): unknown {
-        const state = stateOf(this);
-        return get.call(state === undefined ? this : realOf(state));
-      },
-    };
-    Object.defineProperty(LightResponse.prototype, name, { ...descriptor, get: Object.getOwnPropertyDescriptor(forward, name)!.get });
+    return { ...descriptor, value };
   }
+  if (descriptor.get === undefined) return descriptor;
+  const get = descriptor.get;
+  const named = {
+    get [name](): unknown {
+      const state = stateOf(this);
+      return get.call(state === undefined ? this : realOf(state));
+    },
+  };
+  return { ...descriptor, get: Object.getOwnPropertyDescriptor(named, name)!.get };
 }
 
-// The members in the platform's order and with its attributes (accessors and methods enumerable).
-const members = Object.getOwnPropertyDescriptors(LightResponse.prototype);
-for (const name of Object.keys(NativeResponse.prototype)) {
-  const own = members[name];
-  if (own === undefined) continue;
-  delete (LightResponse.prototype as unknown as Record<string, unknown>)[name];
-  Object.defineProperty(LightResponse.prototype, name, { ...own, enumerable: true });
+// The members in the platform's order and with its attributes: the light ones defined above,
+// and everything else (body, text(), json(), arrayBuffer(), blob(), formData(), bytes()...)
+// forwarded to the platform's.
+const own = Object.getOwnPropertyDescriptors(LightResponse.prototype) as Record<string, PropertyDescriptor>;
+for (const name of Object.keys(own)) delete (LightResponse.prototype as unknown as Record<string, unknown>)[name];
+for (const name of Object.getOwnPropertyNames(NativeResponse.prototype)) {
+  const native = nativeMember(name)!;
+  const attributes = { enumerable: native.enumerable, configurable: native.configurable };
+  const mine = own[name];
+  const descriptor = mine === undefined ? forwarder(name, native) : { ...mine, ...attributes };
+  if ('value' in descriptor && 'writable' in native) descriptor.writable = native.writable;
+  Object.defineProperty(LightResponse.prototype, name, descriptor);
 }
+
 for (const name of ['error', 'json', 'redirect'] as const) {
   const own = Object.getOwnPropertyDescriptor(LightResponse, name)!;
   delete (LightResponse as unknown as Record<string, unknown>)[name];
