@@ -9,7 +9,7 @@
  * anything was installed — treats it as its own. Elsewhere handlers get the platform's Request.
  */
 import { NativeResponse } from './light-response.js';
-import { exactPairs, findRequestSlots, findResponseSlots, followHeaders } from './platform-slots.js';
+import { exactPairs, findRequestSlots, findResponseSlots, followHeaders, markUncloneable } from './platform-slots.js';
 
 const NATIVE = Symbol.for('fastcgi-fetch.native-request');
 
@@ -74,6 +74,7 @@ export class LightRequest {
   declare [STATE]: LightState;
 
   constructor(source: LightRequestSource) {
+    markUncloneable(this);
     this[STATE] = new LightState(source);
   }
 }

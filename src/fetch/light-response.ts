@@ -10,7 +10,7 @@
  * definition. Installed as the global `Response` by `installFastGlobals()`.
  */
 import { CheckedHeaders } from './cgi-head.js';
-import { exactPairs, findResponseSlots, followHeaders } from './platform-slots.js';
+import { exactPairs, findResponseSlots, followHeaders, markUncloneable } from './platform-slots.js';
 
 /** Where an installed light Response keeps the platform's; a second copy of this module finds it. */
 const NATIVE = Symbol.for('fastcgi-fetch.native-response');
@@ -269,6 +269,7 @@ function stateOf(value: unknown): LightState | undefined {
 function fromState(state: LightState): Response {
   const response = Object.create(LightResponse.prototype) as Light;
   response[STATE] = state;
+  markUncloneable(response);
   return response as unknown as Response;
 }
 
@@ -289,6 +290,7 @@ const LightResponse = class Response {
   declare [STATE]: LightState;
 
   constructor(body: BodyInit | null = null, init: ResponseInit | undefined = undefined) {
+    markUncloneable(this);
     this[STATE] = createState(body, init, TEXT_TYPE);
   }
 

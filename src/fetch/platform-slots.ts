@@ -9,6 +9,17 @@
  * there the slots are undefined.
  */
 
+type Mark = (object: object) => void;
+const workerThreads = (globalThis.process as { getBuiltinModule?: (id: string) => unknown } | undefined)?.getBuiltinModule?.(
+  'node:worker_threads',
+) as { markAsUncloneable?: Mark } | undefined;
+
+/**
+ * Makes `structuredClone()` throw on `object`, as it does on the platform's Request and Response
+ * where the runtime marks them (Node 22 and later); a no-op elsewhere.
+ */
+export const markUncloneable: Mark = workerThreads?.markAsUncloneable ?? (() => {});
+
 export interface RequestSlots {
   readonly state: symbol;
   readonly headers: symbol;

@@ -62,6 +62,7 @@ function surface(response: Response) {
     isNative: response instanceof NativeResponse,
     isSubclass: response instanceof class extends Response {},
     tag: Object.prototype.toString.call(response),
+    structuredClone: attempt(() => JSON.stringify(structuredClone(response))),
     nullBody: response.body === null,
     sameBody: response.body === response.body,
   };
@@ -507,6 +508,7 @@ async function observeRequest(request: Request) {
     isSubclass: request instanceof class extends Request {},
     constructorIsRequest: request.constructor === Request,
     tag: Object.prototype.toString.call(request),
+    structuredClone: attempt(() => JSON.stringify(structuredClone(request))),
     protoKeys: Object.keys(Object.getPrototypeOf(request)),
     aborted: request.signal.aborted,
     signalIsSignal: request.signal instanceof AbortSignal,
