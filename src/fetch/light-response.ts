@@ -428,9 +428,12 @@ for (const name of ['error', 'json', 'redirect'] as const) {
 
 Object.defineProperty(LightResponse, NATIVE, { value: NativeResponse });
 Object.defineProperty(LightResponse, Symbol.hasInstance, {
-  /** Light and platform responses are `Response`s; a subclass's instances only are its own. */
-  value: function hasInstance(this: unknown, value: unknown): boolean {
-    if (this !== LightResponse) return Function.prototype[Symbol.hasInstance].call(this, value);
+  /**
+   * Light and platform responses are `Response`s, also through a Proxy of the class (msw wraps
+   * the global one); a subclass (its own `prototype`) has only its own instances.
+   */
+  value: function hasInstance(this: { prototype?: unknown }, value: unknown): boolean {
+    if (this !== LightResponse && this.prototype !== LightResponse.prototype) return Function.prototype[Symbol.hasInstance].call(this, value);
     return typeof value === 'object' && value !== null && Object.prototype.isPrototypeOf.call(NativeResponse.prototype, value);
   },
 });

@@ -445,6 +445,9 @@ export function describePlatformOracle(mode: 'light' | 'platform'): void {
       const sub = new Sub('x');
       expect([light instanceof Response, platform instanceof Response, light instanceof NativeResponse]).toEqual([true, true, true]);
       expect([light instanceof Sub, platform instanceof Sub, sub instanceof Sub, sub instanceof Response]).toEqual([false, false, true, true]);
+      // msw wraps the global Response in a Proxy (to record raw headers): still the same class.
+      const Wrapped = new Proxy(Response, {});
+      expect([light instanceof Wrapped, platform instanceof Wrapped, Response.error() instanceof Wrapped]).toEqual([true, true, true]);
       expect([Response.error() instanceof Response, Response.error().type, Response.redirect('http://x/', 301).status]).toEqual([true, 'error', 301]);
       expect(() => (Response.redirect as () => Response)()).toThrow(TypeError);
     });
