@@ -74,6 +74,10 @@ class FastCGIRequestSource implements LightRequestSource {
     return this.fcgi.signal;
   }
 
+  retain(value: object): void {
+    this.fcgi.whenAborted(() => void value);
+  }
+
   /** Cancels the body stream if it was opened. */
   cancelBody(): void {
     this.#body?.cancel().catch(() => {});
@@ -96,13 +100,18 @@ function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number, 
   const source = new FastCGIRequestSource(method, url, fcgi, hasBody);
   if (light) return new LightRequest(source) as unknown as Request;
   try {
-    return new NativeRequest(url, {
+    const request = new NativeRequest(url, {
       method,
       headers: exactPairs(source.headers()),
       body: source.body(),
       duplex: 'half',
       signal: source.signal(),
     } as RequestInit);
+    // undici follows the engine's signal through a weak reference: keep the Request (and its
+    // controller) alive while the engine may still abort, or a handler holding only
+    // request.signal would never see the abort.
+    source.retain(request);
+    return request;
   } catch (error) {
     source.cancelBody();
     throw new BadRequestError(`cannot build a Request: ${(error as Error).message}`, { cause: error });

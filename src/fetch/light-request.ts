@@ -28,6 +28,8 @@ export interface LightRequestSource {
   /** The body stream (opened on first use), or null. */
   body(): ReadableStream<Uint8Array> | null;
   signal(): AbortSignal;
+  /** Keeps `value` alive for as long as the request can still be aborted. */
+  retain(value: object): void;
 }
 
 class LightState {
@@ -48,7 +50,15 @@ function headersOf(state: LightState): Headers {
  * signal })` makes it: the platform's `clone()` links copies only to a signal of its own making.
  */
 function signalOf(state: LightState): AbortSignal {
-  return (state.signal ??= new NativeRequest(state.source.url, { signal: state.source.signal() }).signal);
+  let signal = state.signal;
+  if (signal === null) {
+    const carrier = new NativeRequest(state.source.url, { signal: state.source.signal() });
+    // undici follows the engine's signal through a weak reference to the carrier's controller:
+    // a handler holding only the signal would otherwise never see the abort.
+    state.source.retain(carrier);
+    signal = state.signal = carrier.signal;
+  }
+  return signal;
 }
 
 /** The platform Request behind a light one (built once): the holder of its body and state. */
@@ -151,6 +161,7 @@ function selfTest(): boolean {
       headers: () => new Headers({ 'x-probe': '1' }),
       body: () => new ReadableStream({ start: (c) => c.close() }),
       signal: () => controller.signal,
+      retain: () => {},
     }) as unknown as Request;
     light.headers.set('x-later', '2');
     const clone = NativeRequest.prototype.clone.call(light);

@@ -1,7 +1,9 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTestClient, type TestClient } from '../../testing.js';
 import type { App } from '../../types.js';
 
@@ -60,6 +62,10 @@ async function startUpstream(): Promise<Upstream> {
     },
   };
 }
+
+setFlagsFromString('--expose-gc');
+/** A full garbage collection (the flag set above exposes `gc` to new contexts). */
+const collectGarbage = runInNewContext('gc') as () => void;
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -194,6 +200,33 @@ export function describeDropIn(mode: 'light' | 'platform', captured: Captured): 
         await expect(answer).rejects.toThrow();
       });
     }
+
+    it('fires request.signal for a handler that keeps only the signal, after garbage collection', async () => {
+      let resolveWaiting!: () => void;
+      const waiting = new Promise<void>((resolve) => (resolveWaiting = resolve));
+      let aborted = false;
+      const app = client((request) => {
+        // Only the signal is kept: the Request itself can be collected.
+        const signal = request.signal;
+        resolveWaiting();
+        return new Promise<Response>((resolve) => {
+          signal.addEventListener('abort', () => {
+            aborted = true;
+            resolve(new Response('aborted'));
+          });
+        });
+      });
+      const controller = new AbortController();
+      const answer = app.fetch('/wait', { signal: controller.signal });
+      answer.catch(() => {});
+      await waiting;
+      for (let i = 0; i < 3; i++) {
+        collectGarbage();
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      controller.abort();
+      await vi.waitFor(() => expect(aborted).toBe(true), { timeout: 2000 });
+    });
 
     it('lets a fetch and a Request class captured before the app started take the request, body and changed headers', async () => {
       const api = await upstream();
