@@ -33,6 +33,34 @@ type HeaderPairs = Array<[string, string]>;
 const TOKEN_CHARS = new Uint8Array(128);
 for (const char of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN_CHARS[char.charCodeAt(0)] = 1;
 
+/**
+ * Header names and values already found valid. Apps send the same few again and again; a Set
+ * lookup costs a fifth of the check. Bounded: emptied when full, short strings only.
+ */
+const knownNames = new Set<string>();
+const knownValues = new Set<string>();
+const KNOWN_MAX = 512;
+
+function remember(known: Set<string>, text: string): void {
+  if (text.length > 128) return;
+  if (known.size >= KNOWN_MAX) known.clear();
+  known.add(text);
+}
+
+function isKnownToken(name: string): boolean {
+  if (knownNames.has(name)) return true;
+  if (!isToken(name)) return false;
+  remember(knownNames, name);
+  return true;
+}
+
+function isKnownPlainValue(text: string): boolean {
+  if (knownValues.has(text)) return true;
+  if (!isPlainValue(text)) return false;
+  remember(knownValues, text);
+  return true;
+}
+
 // Loops rather than regular expressions: on these short strings they are about twice as fast.
 function isToken(text: string): boolean {
   const length = text.length;
@@ -104,7 +132,7 @@ function copyHeaders(value: object, proto: unknown): CheckedHeaders | undefined 
     if (Object.getOwnPropertySymbols(value).length !== 0) return undefined;
     for (const name of Object.getOwnPropertyNames(value)) {
       const text: unknown = (value as Record<string, unknown>)[name];
-      if (typeof text !== 'string' || name === '__proto__' || !isToken(name) || !isPlainValue(text)) return undefined;
+      if (typeof text !== 'string' || name === '__proto__' || !isKnownToken(name) || !isKnownPlainValue(text)) return undefined;
       list.push(name, text);
     }
     return new CheckedHeaders(list);
@@ -114,7 +142,7 @@ function copyHeaders(value: object, proto: unknown): CheckedHeaders | undefined 
     if (!Array.isArray(item) || item.length !== 2) return undefined;
     const name: unknown = item[0];
     const text: unknown = item[1];
-    if (typeof name !== 'string' || typeof text !== 'string' || !isToken(name) || !isPlainValue(text)) return undefined;
+    if (typeof name !== 'string' || typeof text !== 'string' || !isKnownToken(name) || !isKnownPlainValue(text)) return undefined;
     list.push(name, text);
   }
   return new CheckedHeaders(list);
