@@ -89,7 +89,7 @@ export function describeDropIn(mode: 'light' | 'platform', captured: Captured): 
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
   });
   function client(app: App): TestClient {
-    const created = createTestClient(app, { overrideGlobalObjects });
+    const created = createTestClient(app, { overrideGlobalObjects, log: () => {} });
     cleanups.push(() => created.close({ force: true }));
     return created;
   }
@@ -147,6 +147,21 @@ export function describeDropIn(mode: 'light' | 'platform', captured: Captured): 
       expect([res.status, res.statusText, res.headers.get('x-impl')]).toEqual([202, 'Accepted Later', 'whatwg-node']);
       expect(res.headers.getSetCookie()).toEqual(['a=1; Path=/', 'b=2, with comma']);
       expect(await res.text()).toBe('one,two,three');
+    });
+
+    it('sends a node-fetch-style response: a Node stream as its body', async () => {
+      const { Readable } = await import('node:stream');
+      const app = client(
+        () =>
+          ({
+            status: 201,
+            statusText: 'Created',
+            headers: new Headers({ 'content-type': 'text/plain', 'x-style': 'node-fetch' }),
+            body: Readable.from([Buffer.from('node '), Buffer.from('stream')]),
+          }) as unknown as Response,
+      );
+      const res = await app.fetch('/');
+      expect([res.status, res.headers.get('x-style'), await res.text()]).toEqual([201, 'node-fetch', 'node stream']);
     });
 
     it('answers 500 for values that only look a little like a Response, and Response.error()', async () => {
