@@ -55,11 +55,19 @@ const REASONS: Record<number, string> = {
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\0\r\n]/;
 
+/**
+ * Headers a light Response checked (as `Headers` checks them) and copied when it was made: a
+ * flat `[name, value, name, value, ...]` list, names as given. Written without a second check.
+ */
+export class CheckedHeaders {
+  constructor(readonly list: readonly string[]) {}
+}
+
 export interface HeadOptions {
   status: number;
   statusText: string;
-  /** A Headers object, or HeadersInit as given to a Response that was never built. */
-  headers: Headers | HeadersInit | undefined;
+  /** A Headers object, a light Response's checked headers, or HeadersInit as given. */
+  headers: Headers | CheckedHeaders | HeadersInit | undefined;
   /** Added when the headers have no content-type (a string body's default). */
   defaultContentType?: string | undefined;
   /** Written as Content-Length when the body's exact length is known. */
@@ -77,8 +85,13 @@ export interface HeadOptions {
 }
 
 /** Calls `each` for every header, checking what `Headers` would check where none did. */
-function forEachHeader(headers: Headers | HeadersInit | undefined, each: (name: string, value: string) => void): void {
+function forEachHeader(headers: Headers | CheckedHeaders | HeadersInit | undefined, each: (name: string, value: string) => void): void {
   if (headers === undefined) return;
+  if (headers instanceof CheckedHeaders) {
+    const list = headers.list;
+    for (let i = 0; i < list.length; i += 2) each(list[i]!.toLowerCase(), list[i + 1]!);
+    return;
+  }
   if (headers instanceof Headers) {
     headers.forEach((value, name) => {
       if (name !== 'set-cookie') each(name, value);

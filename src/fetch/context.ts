@@ -32,12 +32,12 @@ const DATA = Symbol('fastcgi-fetch.data');
 const PROPS = Symbol('fastcgi-fetch.props');
 
 /**
- * A member a framework writes onto the context (GraphQL Yoga does `Object.assign(context,
- * { params })`) becomes the context's own property, as on a plain object, instead of throwing
- * on a getter without a setter.
+ * Gives `context` an own `name` that hides the prototype getter: a framework that writes into
+ * the context it was handed (GraphQL Yoga assigns `params` and `request`) works as it does on a
+ * plain object.
  */
-function own(target: object, name: string, value: unknown): void {
-  Object.defineProperty(target, name, { value, writable: true, enumerable: true, configurable: true });
+function shadow(context: object, name: string, value: unknown): void {
+  Object.defineProperty(context, name, { value, writable: true, enumerable: true, configurable: true });
 }
 
 /**
@@ -72,48 +72,48 @@ class RequestContext implements FastCGIContext, ExecutionContext {
     return (home[PARAMS] ??= decodeParams(home[REQUEST]));
   }
 
-  set params(value: unknown) {
-    own(this, 'params', value);
+  set params(value: Record<string, string>) {
+    shadow(this, 'params', value);
   }
 
   get remoteAddress(): string | undefined {
     return paramText(this[REQUEST].params, 'REMOTE_ADDR');
   }
 
-  set remoteAddress(value: unknown) {
-    own(this, 'remoteAddress', value);
+  set remoteAddress(value: string | undefined) {
+    shadow(this, 'remoteAddress', value);
   }
 
   get remotePort(): number | undefined {
     return toPort(paramText(this[REQUEST].params, 'REMOTE_PORT'));
   }
 
-  set remotePort(value: unknown) {
-    own(this, 'remotePort', value);
+  set remotePort(value: number | undefined) {
+    shadow(this, 'remotePort', value);
   }
 
   get serverName(): string | undefined {
     return paramText(this[REQUEST].params, 'SERVER_NAME');
   }
 
-  set serverName(value: unknown) {
-    own(this, 'serverName', value);
+  set serverName(value: string | undefined) {
+    shadow(this, 'serverName', value);
   }
 
   get serverPort(): number | undefined {
     return toPort(paramText(this[REQUEST].params, 'SERVER_PORT'));
   }
 
-  set serverPort(value: unknown) {
-    own(this, 'serverPort', value);
+  set serverPort(value: number | undefined) {
+    shadow(this, 'serverPort', value);
   }
 
   get https(): boolean {
     return isHttps(this[REQUEST].params);
   }
 
-  set https(value: unknown) {
-    own(this, 'https', value);
+  set https(value: boolean) {
+    shadow(this, 'https', value);
   }
 
   get data(): ReadableStream<Uint8Array> | null {
@@ -122,8 +122,8 @@ class RequestContext implements FastCGIContext, ExecutionContext {
     return home[DATA];
   }
 
-  set data(value: unknown) {
-    own(this, 'data', value);
+  set data(value: ReadableStream<Uint8Array> | null) {
+    shadow(this, 'data', value);
   }
 
   get props(): Record<string, unknown> {
@@ -131,8 +131,8 @@ class RequestContext implements FastCGIContext, ExecutionContext {
     return (home[PROPS] ??= {});
   }
 
-  set props(value: unknown) {
-    own(this, 'props', value);
+  set props(value: Record<string, unknown>) {
+    shadow(this, 'props', value);
   }
 
   log(message: string): void {

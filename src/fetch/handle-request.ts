@@ -3,8 +3,11 @@ import type { FastCGIRequest } from '../engine/request.js';
 import type { ErrorHandler, FetchHandler } from '../types.js';
 import { BadRequestError, paramText, requestHeaders, requestUrl, type ParamLookup } from './cgi-request.js';
 import { createContext } from './context.js';
-import { fastGlobalsInstalled } from './fast-globals.js';
-import { LightRequest, realRequest, type LightRequestSource } from './light-request.js';
+import { fastGlobalsInstalled, lightRequests } from './fast-globals.js';
+import { LightRequest, NativeRequest, type LightRequestSource } from './light-request.js';
+import { isLightResponse } from './light-response.js';
+import { exactPairs } from './platform-slots.js';
+import { asResponse } from './response-like.js';
 import { BodyStreamError, writePlainResponse, writeResponse } from './response-writer.js';
 
 export interface RequestHandlerOptions {
@@ -16,6 +19,11 @@ export interface RequestHandlerOptions {
   maxBodySize: number;
   /** One line to the application's own stderr. */
   log(line: string): void;
+  /**
+   * Hand handlers light requests (where the platform accepts them, see `lightRequests()`)
+   * rather than the platform's. Default: whether the fast globals are installed.
+   */
+  lightRequests?: boolean;
 }
 
 const NO_BODY_METHODS = new Set(['GET', 'HEAD']);
@@ -68,6 +76,10 @@ class FastCGIRequestSource implements LightRequestSource {
     return this.fcgi.signal;
   }
 
+  retain(value: object): void {
+    this.fcgi.whenAborted(() => void value);
+  }
+
   /** Cancels the body stream if it was opened. */
   cancelBody(): void {
     this.#body?.cancel().catch(() => {});
@@ -75,11 +87,12 @@ class FastCGIRequestSource implements LightRequestSource {
 }
 
 /**
- * Builds the `Request` for a FastCGI request: a light one where the globals know it, else the
- * platform's at once. Throws BadRequestError for what cannot be a Request, BodyTooLargeError
- * when CONTENT_LENGTH is over the limit. The body stream carries CONTENT_LENGTH bytes at most.
+ * Builds the `Request` for a FastCGI request: a light one when `light`, else the platform's
+ * at once, with the engine's signal (so its copies follow an abort too). Throws
+ * BadRequestError for what cannot be a Request, BodyTooLargeError when CONTENT_LENGTH is over
+ * the limit.
  */
-function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number): Request {
+function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number, light: boolean): Request {
   const method = requestMethod(get);
   const url = requestUrl(get);
   const contentLength = paramText(get, 'CONTENT_LENGTH');
@@ -89,10 +102,20 @@ function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number):
   // The body is CONTENT_LENGTH bytes (RFC 3875 §4.2): none past it, and less is an error.
   else if (contentLength !== undefined && LENGTH.test(contentLength)) fcgi.stdin.setLength(Number(contentLength));
   const source = new FastCGIRequestSource(method, url, fcgi, hasBody);
-  const light = new LightRequest(source);
-  if (fastGlobalsInstalled()) return light as unknown as Request;
+  if (light) return new LightRequest(source) as unknown as Request;
   try {
-    return realRequest(light);
+    const request = new NativeRequest(url, {
+      method,
+      headers: exactPairs(source.headers()),
+      body: source.body(),
+      duplex: 'half',
+      signal: source.signal(),
+    } as RequestInit);
+    // undici follows the engine's signal through a weak reference: keep the Request (and its
+    // controller) alive while the engine may still abort, or a handler holding only
+    // request.signal would never see the abort.
+    source.retain(request);
+    return request;
   } catch (error) {
     source.cancelBody();
     throw new BadRequestError(`cannot build a Request: ${(error as Error).message}`, { cause: error });
@@ -111,16 +134,16 @@ export function handleRequest(fcgi: FastCGIRequest, options: RequestHandlerOptio
   let request: Request | undefined;
   let result: unknown;
   try {
-    request = toRequest(fcgi, fcgi.params, options.maxBodySize);
+    request = toRequest(fcgi, fcgi.params, options.maxBodySize, options.lightRequests ?? (fastGlobalsInstalled() && lightRequests()));
     result = options.fetch(request, context, context);
   } catch (error) {
     return answer(Promise.reject(error), request, fcgi, options);
   }
-  if (result instanceof Response && !fcgi.done) {
+  if (isLightResponse(result) && !fcgi.done) {
     try {
       if (writePlainResponse(fcgi, result, request.method === 'HEAD')) return undefined;
     } catch (error) {
-      // A light response is checked only when written (e.g. an invalid header name): a 500.
+      // A head that cannot be written: a 500 (the light response checked its init already).
       return answer(Promise.reject(error), request, fcgi, options);
     }
   }
@@ -137,12 +160,15 @@ async function answer(
   let response: Response;
   try {
     const resolved: unknown = await result;
-    if (!(resolved instanceof Response)) {
+    const asked = asResponse(resolved);
+    if (asked === undefined) {
       throw new TypeError(
         `the handler returned ${resolved === null ? 'null' : typeof resolved}, not a Response (itty-router: add a catch-all route)`,
       );
     }
-    response = resolved;
+    // Response.error() is a network error: there is nothing to send, so the request failed.
+    if (asked.type === 'error') throw new TypeError('the handler returned Response.error(), a network error');
+    response = asked;
   } catch (error) {
     if (fcgi.done) return;
     response = await errorResponse(error, request, fcgi, options);
@@ -239,7 +265,8 @@ async function notify(
   }
   try {
     const custom = await options.onError(error, request);
-    return custom instanceof Response ? custom : undefined;
+    const response = asResponse(custom);
+    return response?.type === 'error' ? undefined : response;
   } catch (secondary) {
     options.log(`fastcgi-fetch: onError threw: ${String(secondary)}`);
     return undefined;

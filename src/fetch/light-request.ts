@@ -1,104 +1,187 @@
 /**
  * A `Request` for a FastCGI request that answers method, url, headers and signal itself and
  * builds the platform Request (with its body stream) only when something needs more. Most
- * routers read only those four. Used when `installFastGlobals()` has made the global `Request`
- * and `fetch` accept it; `instanceof Request` holds.
+ * routers read only those four.
+ *
+ * Only where the platform's internals can be reached (undici 6: Node 20 and 22): the light
+ * request answers the internal slots too, so every platform function handed one — `fetch`,
+ * `new Request()`, `clone()` and the other prototype members, a `fetch` captured before
+ * anything was installed — treats it as its own. Elsewhere handlers get the platform's Request.
  */
+import { NativeResponse } from './light-response.js';
+import { exactPairs, findRequestSlots, findResponseSlots, followHeaders, markUncloneable } from './platform-slots.js';
 
 const NATIVE = Symbol.for('fastcgi-fetch.native-request');
 
 export const NativeRequest: typeof Request =
   (globalThis.Request as unknown as Record<symbol, typeof Request | undefined>)[NATIVE] ?? globalThis.Request;
 
-const STATE = Symbol.for('fastcgi-fetch.light-request');
+const STATE = Symbol.for('fastcgi-fetch.light-request@2');
+const slots = findRequestSlots(NativeRequest);
+const responseSlots = findResponseSlots(NativeResponse);
 
 /** What a light request is made from; everything but `method` and `url` is built on demand. */
 export interface LightRequestSource {
-  method: string;
-  url: string;
+  readonly method: string;
+  readonly url: string;
   headers(): Headers;
   /** The body stream (opened on first use), or null. */
   body(): ReadableStream<Uint8Array> | null;
   signal(): AbortSignal;
+  /** Keeps `value` alive for as long as the request can still be aborted. */
+  retain(value: object): void;
 }
 
-interface LightState {
-  readonly source: LightRequestSource;
-  headers?: Headers;
-  real?: Request;
+class LightState {
+  headers: Headers | null = null;
+  signal: AbortSignal | null = null;
+  real: Request | null = null;
+  constructor(readonly source: LightRequestSource) {}
 }
 
-export function isLightRequest(value: unknown): value is LightRequest {
-  return typeof value === 'object' && value !== null && STATE in value;
+type Light = { [STATE]?: LightState };
+
+function headersOf(state: LightState): Headers {
+  return (state.headers ??= state.source.headers());
 }
 
-/** The platform Request behind a light one (built once). */
-export function realRequest(request: LightRequest): Request {
-  const state = request[STATE];
-  if (state.real === undefined) {
+/**
+ * The request's own signal, made by the platform from the engine's as `new Request(url, {
+ * signal })` makes it: the platform's `clone()` links copies only to a signal of its own making.
+ */
+function signalOf(state: LightState): AbortSignal {
+  let signal = state.signal;
+  if (signal === null) {
+    const carrier = new NativeRequest(state.source.url, { signal: state.source.signal() });
+    // undici follows the engine's signal through a weak reference to the carrier's controller:
+    // a handler holding only the signal would otherwise never see the abort.
+    state.source.retain(carrier);
+    signal = state.signal = carrier.signal;
+  }
+  return signal;
+}
+
+/** The platform Request behind a light one (built once): the holder of its body and state. */
+function realOf(state: LightState): Request {
+  let real = state.real;
+  if (real === null) {
     const { source } = state;
-    const real = new NativeRequest(source.url, {
+    const handedOut = state.headers !== null;
+    real = new NativeRequest(source.url, {
       method: source.method,
-      headers: request.headers,
+      headers: exactPairs(headersOf(state)),
       body: source.body(),
       duplex: 'half',
     } as RequestInit);
-    // The engine's signal, made only if read; handing one to the constructor costs more than the Request.
-    Object.defineProperty(real, 'signal', { get: () => source.signal(), configurable: true, enumerable: true });
+    if (!handedOut) state.headers = real.headers;
+    else followHeaders((real as unknown as Record<symbol, object>)[slots!.state]!, state.headers!, responseSlots!, NativeResponse);
     state.real = real;
   }
-  return state.real;
+  return real;
 }
 
 export class LightRequest {
   declare [STATE]: LightState;
 
   constructor(source: LightRequestSource) {
-    this[STATE] = { source };
+    markUncloneable(this);
+    this[STATE] = new LightState(source);
   }
-
-  get method(): string {
-    return this[STATE].source.method;
-  }
-
-  get url(): string {
-    return this[STATE].source.url;
-  }
-
-  get headers(): Headers {
-    const state = this[STATE];
-    return state.real?.headers ?? (state.headers ??= state.source.headers());
-  }
-
-  get signal(): AbortSignal {
-    return this[STATE].source.signal();
-  }
-
-  static readonly [NATIVE] = NativeRequest;
 }
 
-// Everything else a Request has (body, text(), json(), clone(), cache, mode...) is the platform
-// Request's, built on first use.
+const nativeMember = (name: string) => Object.getOwnPropertyDescriptor(NativeRequest.prototype, name)!;
+
+/** Own fast members; each still answers a platform Request as the platform's member does. */
+const fast: Record<string, (this: Light) => unknown> = {
+  method(this: Light) {
+    const state = this?.[STATE];
+    return state === undefined ? nativeMember('method').get!.call(this) : state.source.method;
+  },
+  url(this: Light) {
+    const state = this?.[STATE];
+    return state === undefined ? nativeMember('url').get!.call(this) : state.source.url;
+  },
+  headers(this: Light) {
+    const state = this?.[STATE];
+    return state === undefined ? nativeMember('headers').get!.call(this) : headersOf(state);
+  },
+  signal(this: Light) {
+    const state = this?.[STATE];
+    return state === undefined ? nativeMember('signal').get!.call(this) : signalOf(state);
+  },
+};
+
+// The members in the platform's order and with its attributes: the four above are light, the
+// rest are the platform's own, which read the slots defined below.
 for (const name of Object.getOwnPropertyNames(NativeRequest.prototype)) {
-  if (name === 'constructor' || Object.prototype.hasOwnProperty.call(LightRequest.prototype, name)) continue;
-  const descriptor = Object.getOwnPropertyDescriptor(NativeRequest.prototype, name)!;
-  if (typeof descriptor.value === 'function') {
-    const method = descriptor.value as (...args: unknown[]) => unknown;
-    Object.defineProperty(LightRequest.prototype, name, {
-      value(this: LightRequest, ...args: unknown[]) {
-        return method.apply(realRequest(this), args);
-      },
-      configurable: true,
-      writable: true,
-    });
-  } else if (descriptor.get) {
-    const get = descriptor.get;
-    Object.defineProperty(LightRequest.prototype, name, {
-      get(this: LightRequest) {
-        return get.call(realRequest(this));
-      },
-      configurable: true,
-    });
-  }
+  const descriptor = nativeMember(name);
+  const get = fast[name];
+  if (name === 'constructor') Object.defineProperty(LightRequest.prototype, name, { ...descriptor, value: NativeRequest });
+  else if (get !== undefined) {
+    const named = { get [name](): unknown { return get.call(this as Light); } };
+    Object.defineProperty(LightRequest.prototype, name, { ...descriptor, get: Object.getOwnPropertyDescriptor(named, name)!.get });
+  } else Object.defineProperty(LightRequest.prototype, name, descriptor);
 }
 Object.setPrototypeOf(LightRequest.prototype, NativeRequest.prototype);
+
+if (slots !== undefined && responseSlots !== undefined) {
+  const define = (key: symbol, get: (state: LightState) => unknown) =>
+    Object.defineProperty(LightRequest.prototype, key, {
+      get(this: Light) {
+        const state = this[STATE];
+        return state === undefined ? undefined : get(state);
+      },
+      configurable: true,
+    });
+  define(slots.state, (state) => (realOf(state) as unknown as Record<symbol, unknown>)[slots.state]);
+  define(slots.headers, headersOf);
+  // Copies made by clone(), new Request() and fetch() follow the engine's abort through it.
+  define(slots.signal, signalOf);
+  define(slots.dispatcher, () => undefined);
+}
+
+let supported: boolean | undefined;
+
+/**
+ * True where light requests are complete: the platform's slots were found, and its functions
+ * handed a light request (`new Request()`, `clone()`, getters, an abort) behave as with their own.
+ */
+export function lightRequestsSupported(): boolean {
+  if (supported === undefined) supported = selfTest();
+  return supported;
+}
+
+function selfTest(): boolean {
+  if (slots === undefined || responseSlots === undefined) return false;
+  try {
+    const controller = new AbortController();
+    const light = new LightRequest({
+      method: 'POST',
+      url: 'http://localhost/probe',
+      headers: () => new Headers({ 'x-probe': '1' }),
+      body: () => new ReadableStream({ start: (c) => c.close() }),
+      signal: () => controller.signal,
+      retain: () => {},
+    }) as unknown as Request;
+    light.headers.set('x-later', '2');
+    const clone = NativeRequest.prototype.clone.call(light);
+    const copy = new NativeRequest(light);
+    const method = nativeMember('method').get!.call(light) as string;
+    controller.abort();
+    return (
+      copy.url === light.url &&
+      method === 'POST' &&
+      clone.headers.get('x-probe') === '1' &&
+      copy.headers.get('x-later') === '2' &&
+      copy.signal.aborted &&
+      clone.signal.aborted &&
+      light instanceof NativeRequest
+    );
+  } catch {
+    return false;
+  }
+}
+
+export function isLightRequest(value: unknown): value is LightRequest {
+  return typeof value === 'object' && value !== null && (value as Light)[STATE] !== undefined;
+}

@@ -56,12 +56,10 @@ function readSoon(read: Promise<Read>): Promise<Read | undefined> {
   });
 }
 
+/** A body chunk as the platform takes it: only a Uint8Array (its read errors on anything else). */
 function toBytes(chunk: unknown): Uint8Array {
   if (chunk instanceof Uint8Array) return chunk;
-  if (typeof chunk === 'string') return encoder.encode(chunk);
-  if (ArrayBuffer.isView(chunk)) return new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
-  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-  throw new TypeError(`response body chunk is ${typeof chunk}, not bytes`);
+  throw new TypeError(`a response body chunk must be a Uint8Array, not ${chunk === null ? 'null' : typeof chunk}`);
 }
 
 /** The response body failed after the head went out: only a broken response can tell the browser now. */

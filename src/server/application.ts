@@ -2,7 +2,7 @@ import { Connection } from '../engine/connection.js';
 import { ConnectionSlots } from '../engine/connection-slots.js';
 import { DEFAULT_LIMITS, RequestSlots, type EngineLimits } from '../engine/limits.js';
 import type { Transport } from '../engine/transport.js';
-import { installFastGlobals } from '../fetch/fast-globals.js';
+import { installFastGlobals, lightRequests } from '../fetch/fast-globals.js';
 import { handleRequest, type RequestHandlerOptions } from '../fetch/handle-request.js';
 import { toHandler } from '../fetch/to-handler.js';
 import type { App, ErrorHandler } from '../types.js';
@@ -40,9 +40,11 @@ export interface ApplicationOptions {
   /** The application's own log (unhandled errors, closed connections); default: stderr. */
   log?(line: string): void;
   /**
-   * On Node, replace the global `Request`, `Response` and `fetch` with versions that build the
-   * costly platform objects only when needed (as @hono/node-server does). Platform objects still
-   * pass `instanceof`; set false to keep the globals untouched. Default true.
+   * On Node, replace the global `Response` (only it) with a light one that builds the costly
+   * platform object only when its body is needed, and hand handlers light requests where the
+   * platform's functions accept them (Node 20, 22). Both behave as the platform's; platform
+   * responses still pass `instanceof Response`. Set false to keep the globals untouched and give
+   * handlers the platform's Request. Default true.
    */
   overrideGlobalObjects?: boolean;
 }
@@ -71,7 +73,7 @@ function stderrLine(line: string): void {
 
 /** Wires a fetch app to the engine: limits, concurrency shared by all connections, error reports. */
 export function createApplication(app: App, options: ApplicationOptions = {}): Application {
-  if (options.overrideGlobalObjects !== false) installFastGlobals();
+  const light = options.overrideGlobalObjects !== false && installFastGlobals();
   const limits: EngineLimits = {
     maxConnections: options.maxConnections ?? DEFAULT_LIMITS.maxConnections,
     maxParamsBytes: options.maxParamsBytes ?? DEFAULT_LIMITS.maxParamsBytes,
@@ -92,6 +94,7 @@ export function createApplication(app: App, options: ApplicationOptions = {}): A
     waitUntil: (promise) => work.track(promise),
     maxBodySize: limits.maxBodySize,
     log,
+    lightRequests: light && lightRequests(),
   };
   let totalRequests = 0;
   return {

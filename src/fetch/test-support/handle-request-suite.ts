@@ -277,6 +277,11 @@ describe(`handleRequest (${mode})`, () => {
       ['throws', () => { throw new Error('secret detail'); }],
       ['rejects', async () => { throw new Error('secret detail'); }],
       ['returns a non-Response', () => undefined as unknown as Response],
+      ['returns Response.error() (a network error, which has no status to send)', () => Response.error()],
+      [
+        'returns a body stream of strings (the platform errors reading it)',
+        () => new Response(new ReadableStream({ start: (c) => { c.enqueue('secret detail'); c.close(); } })),
+      ],
     ];
     for (const [name, handler] of failures) {
       it(`answers a handler that ${name} with a detail-free 500, and the next request works`, async () => {

@@ -1,0 +1,20 @@
+import { expect, it } from 'vitest';
+import { installFastGlobals, lightRequests } from './fast-globals.js';
+import { NativeRequest } from './light-request.js';
+import { LightResponse } from './light-response.js';
+import { findRequestSlots } from './platform-slots.js';
+import { describePlatformOracle } from './test-support/platform-oracle.js';
+
+installFastGlobals();
+
+it('runs this file with the light globals installed', () => {
+  expect(Response).toBe(LightResponse);
+});
+
+it('hands handlers light requests wherever the platform keeps its internals in reachable slots (Node 20, 22)', () => {
+  // The self-test behind lightRequests() falls back to the platform's Request when a platform
+  // function does not take a light one as its own; on undici 6 it must pass.
+  expect(lightRequests()).toBe(findRequestSlots(NativeRequest) !== undefined);
+});
+
+describePlatformOracle('light');

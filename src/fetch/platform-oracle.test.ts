@@ -1,0 +1,9 @@
+import { expect, it } from 'vitest';
+import { NativeResponse } from './light-response.js';
+import { describePlatformOracle } from './test-support/platform-oracle.js';
+
+it('runs this file with the platform globals', () => {
+  expect(Response).toBe(NativeResponse);
+});
+
+describePlatformOracle('platform');
