@@ -67,18 +67,25 @@ export class BodyStreamError extends Error {
   override readonly name = 'BodyStreamError';
 }
 
-/** Heads of responses with no headers of their own, up to Content-Length: a handful, made once. */
-const bareHeads = new Map<number, string>();
+/**
+ * Heads of responses with no headers of their own, up to Content-Length, by default content type
+ * (text for `new Response(text)`, JSON for `Response.json(data)`) and status: a handful, made once.
+ */
+const bareHeads = new Map<string | undefined, Map<number, string>>();
 const NO_CHUNKS: readonly Uint8Array[] = [];
 
 /** The head of `new Response(body, { status })` without its Content-Length line and blank line. */
 function bareHead(status: number, defaultContentType: string | undefined): string {
-  const key = defaultContentType === undefined ? -status : status;
-  let head = bareHeads.get(key);
+  let byStatus = bareHeads.get(defaultContentType);
+  if (byStatus === undefined) {
+    byStatus = new Map();
+    // Only the light Response's own defaults are passed: this stays a few entries.
+    if (bareHeads.size < 8) bareHeads.set(defaultContentType, byStatus);
+  }
+  let head = byStatus.get(status);
   if (head === undefined) {
     head = headText({ status, statusText: '', headers: undefined, defaultContentType }).slice(0, -2);
-    // Only the default type is ever passed, so this stays as small as the set of statuses used.
-    if (bareHeads.size < 256) bareHeads.set(key, head);
+    if (byStatus.size < 256) byStatus.set(status, head);
   }
   return head;
 }
