@@ -65,3 +65,15 @@ export const WHATWG_NODE_ERROR_STACK: Known = {
     return true;
   },
 };
+
+/** node:http passes an app's own `Content-Length: 0` on a 204 (GraphQL Yoga's CORS preflight). */
+export const NODE_HTTP_204_CONTENT_LENGTH: Known = {
+  what: 'node:http sends the Content-Length: 0 an app set on a 204 No Content',
+  why: 'RFC 9110 §8.6: a server must not send Content-Length in a 204 response; fastcgi-fetch leaves it out (a 204 has no body either way)',
+  patch(own, ours) {
+    const declared = own.headers.findIndex(([name, value]) => name === 'content-length' && value === '0');
+    if (own.status !== 204 || ours.status !== 204 || declared < 0 || ours.headers.some(([name]) => name === 'content-length')) return false;
+    own.headers.splice(declared, 1);
+    return true;
+  },
+};
