@@ -1,7 +1,7 @@
 /**
- * CPU profile of fastcgi-fetch under the /hello load (`node --cpu-prof`), summarised as the
- * functions and files with the most self time. The raw profile is kept in the OS temp dir
- * for Chrome DevTools / speedscope.
+ * CPU profile of fastcgi-fetch under the /hello load, on Node, Bun or Deno (BENCH_PROFILE_RUNTIME
+ * when run alone), summarised as the functions and files with the most self time. The raw
+ * profile is kept in the OS temp dir for Chrome DevTools / speedscope.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,7 +10,9 @@ import { compileApps } from './lib/compile-apps.js';
 import { startNginx } from './lib/nginx.js';
 import { fmt } from './lib/stats.js';
 import { wrk } from './lib/wrk.js';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fastcgiFetch } from './targets/node.js';
+import { fastcgiFetchBun, fastcgiFetchDeno } from './targets/runtimes.js';
 import { REPO_DIR } from './targets/target.js';
 
 interface ProfileNode {
@@ -58,24 +60,56 @@ export function summarise(profile: CpuProfile, limit = 20): string {
   return `Top functions by self time:\n\n| self | function — file:line |\n|---:|---|\n${rows(byFunction)}\n\nBy file:\n\n| self | file |\n|---:|---|\n${rows(byFile)}`;
 }
 
-export async function profileHello(work: string, seconds: number): Promise<string> {
+/** Where each runtime's fastcgi-fetch is profiled from. */
+const PROFILED = { node: fastcgiFetch, bun: fastcgiFetchBun, deno: fastcgiFetchDeno };
+export type ProfiledRuntime = keyof typeof PROFILED;
+
+/** Waits up to `ms` for `file` to appear and stop growing. */
+async function written(file: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  let size = -1;
+  while (Date.now() < deadline) {
+    const now = fs.existsSync(file) ? fs.statSync(file).size : -1;
+    if (now > 0 && now === size) return true;
+    size = now;
+    await sleep(200);
+  }
+  return false;
+}
+
+/**
+ * A CPU profile of fastcgi-fetch on `runtime` under the /hello load: Node's and Bun's
+ * --cpu-prof, Deno's V8 profiler through node:inspector (bench/apps/cpu-profiled.ts).
+ */
+export async function profileHello(work: string, seconds: number, runtime: ProfiledRuntime = 'node'): Promise<string> {
   const dir = fs.mkdtempSync(path.join(work, 'profile-'));
   const profiles = path.join(dir, 'profiles');
-  const target = await fastcgiFetch.start(dir, { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] });
+  fs.mkdirSync(profiles, { recursive: true });
+  const contender = PROFILED[runtime];
+  const profileFile = path.join(profiles, `${runtime}.cpuprofile`);
+  await contender.prepare?.(work);
+  const target = await contender.start(
+    dir,
+    runtime === 'node' ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] } : { cpuProfile: profileFile },
+  );
   const nginx = await startNginx(path.join(dir, 'nginx'), [{ key: 'app', protocol: 'fastcgi', socket: target.socket }]);
   let result;
   try {
     const url = `http://127.0.0.1:${nginx.port('app', true)}/hello`;
     await wrk({ url, seconds: 2, connections: 32 });
     result = await wrk({ url, seconds, connections: 32 });
+    if (runtime === 'deno') {
+      process.kill(target.process.pid, 'SIGUSR2');
+      await written(profileFile, 30_000);
+    }
   } finally {
     await nginx.stop();
-    // SIGTERM: the app closes its server and exits normally, which writes the profile.
+    // SIGTERM: the app closes its server and exits normally, which writes Node's and Bun's profile.
     await target.stop(10_000);
   }
   const file = fs.readdirSync(profiles).find((name) => name.endsWith('.cpuprofile'));
   if (file === undefined) return 'no profile was written';
-  const kept = path.join(os.tmpdir(), `fastcgi-fetch-hello-${Date.now()}.cpuprofile`);
+  const kept = path.join(os.tmpdir(), `fastcgi-fetch-hello-${runtime}-${Date.now()}.cpuprofile`);
   fs.copyFileSync(path.join(profiles, file), kept);
   const profile = JSON.parse(fs.readFileSync(kept, 'utf8')) as CpuProfile;
   return `${fmt(result.requestsPerSecond)} req/s while profiling; profile kept at \`${kept}\`.\n\n${summarise(profile)}`;
@@ -85,7 +119,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   compileApps();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fastcgi-fetch-profile-'));
   try {
-    process.stdout.write(`${await profileHello(work, Number(process.env.BENCH_SECONDS ?? 10))}\n`);
+    const runtime = (process.env.BENCH_PROFILE_RUNTIME ?? 'node') as ProfiledRuntime;
+    process.stdout.write(`${await profileHello(work, Number(process.env.BENCH_SECONDS ?? 10), runtime)}\n`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

@@ -285,7 +285,11 @@ async function main(): Promise<void> {
       sections.push(`### Memory (fastcgi-fetch on each runtime)\n\n${memory.join('\n')}`);
     }
     if (!memoryOnly) sections.push(`### In process (no sockets, one core)\n\n${await measureInProcess(Math.max(2, Math.min(SECONDS, 5)))}`);
-    if (process.env.BENCH_PROFILE === '1') sections.push(`### Profile of /hello\n\n${await profileHello(work, SECONDS)}`);
+    if (process.env.BENCH_PROFILE === '1') {
+      for (const [runtime, label] of [['node', 'Node'], ['bun', 'Bun'], ['deno', 'Deno']] as const) {
+        sections.push(`### Profile of /hello (${label})\n\n${await profileHello(work, SECONDS, runtime)}`);
+      }
+    }
 
     const report = sections.join('\n\n');
     log(`\n${report}\n`);

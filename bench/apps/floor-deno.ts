@@ -22,8 +22,9 @@ async function serveConnection(conn: Conn): Promise<void> {
   // One write at a time, in order: a response waits for the one before it.
   let writing = Promise.resolve();
   let closing = false;
+  // A reset (nginx ends wrk's connections) fails the write: the read loop then ends too.
   const floor = new FloorConnection(
-    (bytes) => (writing = writing.then(() => writeAll(conn, bytes))),
+    (bytes) => (writing = writing.then(() => writeAll(conn, bytes)).catch(() => {})),
     () => (closing = true),
   );
   const buffer = new Uint8Array(64 * 1024);

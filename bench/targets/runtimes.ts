@@ -22,14 +22,25 @@ export function runtimeTarget(id: 'bun' | 'deno', name: string, protocol: Target
     async prepare() {
       ensureInstalled(rt);
     },
-    start(dir) {
+    start(dir, options) {
       const slug = name.replace(/[^a-z0-9-]+/gi, '-').replace(/^-|-$/g, '');
       const socket = path.join(dir, `${slug}.sock`);
-      const args = [...rt.prefix, path.join(BENCH_DIR, '.apps', file.replace(/\.ts$/, '.js')), socket];
+      const script = file.replace(/\.ts$/, '.js');
+      const profile = options?.cpuProfile;
+      // Bun writes its --cpu-prof profile when it exits; Deno has no such flag: node:inspector
+      // in a wrapper writes it on SIGUSR2.
+      const profiled: { flags: string[]; script: string; env: NodeJS.ProcessEnv } =
+        profile === undefined
+          ? { flags: [], script, env: {} }
+          : id === 'bun'
+            ? { flags: ['--cpu-prof', `--cpu-prof-dir=${path.dirname(profile)}`, `--cpu-prof-name=${path.basename(profile)}`], script, env: {} }
+            : { flags: [], script: 'cpu-profiled.js', env: { CPU_PROFILED_APP: `./${script}`, CPU_PROFILE_FILE: profile } };
+      const args = [...rt.prefix, ...profiled.flags, path.join(BENCH_DIR, '.apps', profiled.script), socket];
       return startOnSocket(name, socket, rt.bin, args, path.join(dir, `${slug}.log`), {
         ...runtimeEnv(),
         NODE_ENV: 'production',
         ...env,
+        ...profiled.env,
       });
     },
   };

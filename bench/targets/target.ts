@@ -17,6 +17,13 @@ export interface RunningTarget {
   stop(graceMs?: number): Promise<void>;
 }
 
+export interface StartOptions {
+  /** Flags for `node` (Node targets). */
+  nodeFlags?: readonly string[];
+  /** Bun and Deno targets: record a CPU profile into this file (see profile.ts for when it is written). */
+  cpuProfile?: string;
+}
+
 export interface Target {
   /** Short name used in tables and the BENCH_TARGETS filter. */
   readonly name: string;
@@ -25,7 +32,7 @@ export interface Target {
   /** Builds what needs building, once per bench run, in `work` (a temp dir). */
   prepare?(work: string): Promise<void>;
   /** Starts it, listening on a Unix socket under `dir`; resolves when it accepts connections. */
-  start(dir: string, options?: { nodeFlags?: readonly string[] }): Promise<RunningTarget>;
+  start(dir: string, options?: StartOptions): Promise<RunningTarget>;
 }
 
 /** Starts `command` and waits for the Unix socket `socket`. */

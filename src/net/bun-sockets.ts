@@ -10,7 +10,8 @@ interface BunSocket {
   data: BunTransport | SocketPeer | undefined;
   /** Unbuffered: returns the bytes the kernel took (-1 once closed); the rest is the caller's. */
   write(data: Uint8Array, byteOffset?: number, byteLength?: number): number;
-  end(): void;
+  /** Shuts our side only (half-close): unlike end(), which closes the socket at once. */
+  shutdown(halfClose?: boolean): void;
   terminate(): void;
   pause(): void;
   resume(): void;
@@ -88,7 +89,7 @@ class BunTransport extends NativeSocket {
   end(): void {
     if (this.isGone || this.#ending) return;
     this.#ending = true;
-    if (this.#queue === undefined) this.#socket.end();
+    if (this.#queue === undefined) this.#shutdown();
     this.startGrace();
   }
 
@@ -102,7 +103,7 @@ class BunTransport extends NativeSocket {
     if (queue === undefined) return;
     this.#queue = undefined;
     if (!this.#send(queue)) return;
-    if (this.#ending) this.#socket.end();
+    if (this.#ending) this.#shutdown();
     else if (this.#blocked) {
       this.#blocked = false;
       this.peer?.drained();
@@ -126,6 +127,15 @@ class BunTransport extends NativeSocket {
   failed(error: Error): void {
     this.destroy();
     this.gone(error);
+  }
+
+  /**
+   * Our FIN; the socket closes when the peer's comes (or the grace period ends). Bun's end()
+   * would close at once: with input still unread, over TCP that is a reset, which can reach the
+   * web server before it read our answer.
+   */
+  #shutdown(): void {
+    this.#socket.shutdown();
   }
 
   /** Sends `chunks`; whatever the kernel does not take is queued. True when all of it went. */

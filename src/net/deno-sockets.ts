@@ -38,7 +38,7 @@ const LARGEST_SLAB_SIZE = 256 * 1024;
 /** The most one read asks for. */
 const READ_SIZE = 64 * 1024;
 /** Unsent bytes past which `write` returns false until they drain (node:net's default is 16 KiB). */
-const HIGH_WATER_MARK = 64 * 1024;
+const HIGH_WATER_MARK = 256 * 1024;
 /** Pending chunks up to this total are joined into one write op. */
 const JOIN_LIMIT = 256 * 1024;
 /**

@@ -23,6 +23,7 @@ export const CHECKS = [
   'serve: abort',
   'serve: multiplexing',
   'serve: backpressure',
+  'serve: connection end',
   'serve: TCP',
   'serve: graceful close',
   'client',
@@ -198,7 +199,8 @@ export async function runConformance(runtime: Runtime, version: string, node: Ru
       cells['serve: abort'] = viaUnix['abort'] ?? 'fail: not run';
       cells['serve: multiplexing'] = viaUnix['multiplex'] ?? 'fail: not run';
       cells['serve: backpressure'] = summary({ out: viaUnix['backpressure out'] ?? 'fail: not run', in: viaUnix['backpressure in'] ?? 'fail: not run' });
-      cells['serve: TCP'] = summary(await results(node, ['drive', `${addresses.tcp.host}:${addresses.tcp.port}`]));
+      cells['serve: connection end'] = summary({ 'early answer': viaUnix['early answer'] ?? 'fail: not run', 'half-open peer': viaUnix['half-open peer'] ?? 'fail: not run' });
+      cells['serve: TCP'] = summary(await results(node, ['drive', `${addresses.tcp.host}:${addresses.tcp.port}`, 'raw']));
       // stdin closing is the stop signal: the probe closes its servers and must then exit by itself.
       server.child.stdin!.end();
       await server.line('closed', 10_000);

@@ -92,6 +92,9 @@ function createApp(getServer) {
           }
           return new Response(String(total));
         }
+        case '/early':
+          // Answers without reading the body: what is left of it is still on its way.
+          return new Response('early');
         case '/slow':
           await sleep(Number(url.searchParams.get('ms') ?? 300));
           return new Response(String(context.requestId));
@@ -229,9 +232,9 @@ function clientChecks(client, { stats, multiplexClient } = {}) {
  * node:net leaves queued on our side, and what the app produced meanwhile, show whether the
  * server held back.
  */
-async function rawRequest(address, uri, body) {
+async function rawRequest(address, uri, body, { allowHalfOpen = false } = {}) {
   const { RecordReader, RecordType, Role, encodeBeginRequest, encodeParams, encodeStream } = await load('protocol/index.js');
-  const socket = 'path' in address ? net.connect(address.path) : net.connect(address.port, address.host);
+  const socket = net.connect('path' in address ? { path: address.path, allowHalfOpen } : { port: address.port, host: address.host, allowHalfOpen });
   await new Promise((resolve, reject) => socket.once('connect', resolve).once('error', reject));
   socket.pause();
   const query = uri.indexOf('?');
@@ -307,6 +310,39 @@ function backpressureChecks(address, stats) {
   };
 }
 
+/** How the server ends a connection after a request without FCGI_KEEP_CONN. */
+function connectionEndChecks(address) {
+  return {
+    'early answer': async () => {
+      // The app answers before reading an 8 MiB body: closing with unread input must not reset
+      // the connection before the web server has the answer (over TCP a close would send RST).
+      const exchange = await rawRequest(address, '/early', { total: 8 * MiB, chunk: new Uint8Array(65535).fill(0x63) });
+      const { text } = await exchange.finish();
+      assert(text.endsWith('\r\n\r\nearly'), `answer ${JSON.stringify(text.slice(-80))}`);
+    },
+    'half-open peer': async () => {
+      // A peer that never closes its side is closed for it after a grace period (about 1 s).
+      const { socket } = await rawRequest(address, '/slow?ms=0', undefined, { allowHalfOpen: true });
+      // Read to the server's FIN and keep our side open.
+      const ended = new Promise((resolve) => socket.once('end', resolve));
+      socket.resume();
+      await ended;
+      await sleep(2500);
+      const failed = new Promise((resolve) => {
+        socket.once('error', () => resolve(true));
+        socket.once('close', () => resolve(true));
+        setTimeout(() => resolve(false), 1000);
+      });
+      // A write to a socket the server closed fails: EPIPE, or over TCP a reset that the next write meets.
+      socket.write('x');
+      setTimeout(() => socket.writable && socket.write('y'), 200);
+      const closed = await failed;
+      socket.destroy();
+      assert(closed, 'the server still holds the connection 2.5 s after ending it');
+    },
+  };
+}
+
 async function serveMode() {
   const { serve } = await load('index.js');
   // The stats of the server a request came in on: the Unix one, or the TCP one with `tcp`.
@@ -338,7 +374,7 @@ async function driveMode() {
   const multiplexClient = createClient(address, { multiplex: true, maxConnections: 1, connectTimeout: 5000 });
   const stats = async () => (await client.fetch('/stats')).json();
   const checks = clientChecks(client, { stats, multiplexClient });
-  if (process.argv[5] === 'raw') Object.assign(checks, backpressureChecks(address, stats));
+  if (process.argv[5] === 'raw') Object.assign(checks, backpressureChecks(address, stats), connectionEndChecks(address));
   const results = await runChecks(checks);
   await Promise.all([client.close({ force: true }), multiplexClient.close({ force: true })]);
   console.log(JSON.stringify({ results, runtime: runtimeName(), transport: await transportName() }));
