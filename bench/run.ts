@@ -260,7 +260,7 @@ async function main(): Promise<void> {
     if (!memoryOnly) for (const target of targets) await target.prepare?.(work);
     const onlyScenarios = filter('BENCH_SCENARIOS');
     const scenarios = memoryOnly ? [] : onlyScenarios.length ? SCENARIOS.filter((s) => onlyScenarios.some((o) => s.name.includes(o))) : SCENARIOS;
-    log(`bench: ${targets.length} targets, ${scenarios.length} scenarios, ${ROUNDS} rounds of ${SECONDS} s, wrk -c${CONNECTIONS} (bytes: -c${BYTES_CONNECTIONS}) -t1`);
+    if (!memoryOnly) log(`bench: ${targets.length} targets, ${scenarios.length} scenarios, ${ROUNDS} rounds of ${SECONDS} s, wrk -c${CONNECTIONS} (bytes: -c${BYTES_CONNECTIONS}) -t1`);
     const results = new Map<Scenario, Map<string, Samples>>();
     for (const scenario of scenarios) results.set(scenario, await runScenario(work, scenario, targets));
 

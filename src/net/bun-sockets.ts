@@ -211,6 +211,13 @@ function handlers(onOpen: (transport: BunTransport, socket: BunSocket) => void, 
   };
 }
 
+const clientSets: { unix?: BunHandlers; tcp?: BunHandlers } = {};
+
+/** The client's handler sets, made once: Bun keeps a socket context per set. */
+function clientHandlers(tcp: boolean): BunHandlers {
+  return tcp ? (clientSets.tcp ??= handlers(() => {}, true)) : (clientSets.unix ??= handlers(() => {}, false));
+}
+
 function listenerHandle(listener: BunListener, path: string | undefined): NativeListenerHandle {
   return {
     address: path === undefined ? { host: listener.hostname ?? '', port: listener.port ?? 0 } : undefined,
@@ -229,8 +236,9 @@ export function bunSockets(bun: BunGlobal): NativeSocketApi {
       return listenerHandle(bun.listen({ hostname: host, port, binaryType: 'uint8array', socket: handlers(onSocket, true) }), undefined);
     },
     async connect(address, peer) {
+      const tcp = !('path' in address);
       const where: Where = 'path' in address ? { unix: address.path } : { hostname: address.host, port: address.port };
-      const socket = await bun.connect({ ...where, binaryType: 'uint8array', data: peer, socket: handlers(() => {}, !('path' in address)) });
+      const socket = await bun.connect({ ...where, binaryType: 'uint8array', data: peer, socket: clientHandlers(tcp) });
       return socket.data as BunTransport;
     },
   };

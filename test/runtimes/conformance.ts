@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { ROOT, runtimeEnv, type Runtime } from './runtimes.js';
@@ -158,6 +159,29 @@ function summary(outcomes: Record<string, Outcome>): Outcome {
   return failed.length === 0 ? 'pass' : `fail: ${failed.map(([name, outcome]) => `${name} (${outcome.replace(/^fail: /, '')})`).join('; ')}`;
 }
 
+/**
+ * 'pass' when a server whose FCGI_WEB_SERVER_ADDRS leaves us out closes our connection without
+ * answering: the allow-list reads the peer's address from whichever socket API accepted it.
+ */
+function refusedByAllowList(address: { host: string; port: number }): Promise<Outcome> {
+  return new Promise((resolve) => {
+    const socket = net.connect(address.port, address.host);
+    let answered = 0;
+    const timer = setTimeout(() => {
+      socket.destroy();
+      resolve('fail: a connection from outside webServerAddrs stayed open 5 s');
+    }, 5000);
+    socket.on('data', (chunk: Buffer) => (answered += chunk.length));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(answered === 0 ? 'pass' : `fail: ${answered} bytes answered to a refused address`);
+    });
+    // A whole request, so a server that let us in would answer it.
+    socket.write(Buffer.from([1, 1, 0, 1, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, 4, 0, 1, 0, 0, 0, 0, 1, 5, 0, 1, 0, 0, 0, 0]));
+  });
+}
+
 /** A Node (system) server the runtime's client drives; shared by every row. */
 export interface NodeServer {
   readonly socket: string;
@@ -191,7 +215,7 @@ export async function runConformance(runtime: Runtime, version: string, node: Ru
     try {
       const ready = await server.line('ready', 30_000);
       serveTransport = String(ready['transport']);
-      const addresses = ready['ready'] as { unix: { path: string }; tcp: { host: string; port: number } };
+      const addresses = ready['ready'] as { unix: { path: string }; tcp: { host: string; port: number }; refusing: { host: string; port: number } };
       const viaUnix = await results(node, ['drive', addresses.unix.path, 'raw']);
       cells['serve: GET'] = viaUnix['get'] ?? 'fail: not run';
       cells['serve: POST echo'] = viaUnix['post echo'] ?? 'fail: not run';
@@ -200,7 +224,9 @@ export async function runConformance(runtime: Runtime, version: string, node: Ru
       cells['serve: multiplexing'] = viaUnix['multiplex'] ?? 'fail: not run';
       cells['serve: backpressure'] = summary({ out: viaUnix['backpressure out'] ?? 'fail: not run', in: viaUnix['backpressure in'] ?? 'fail: not run' });
       cells['serve: connection end'] = summary({ 'early answer': viaUnix['early answer'] ?? 'fail: not run', 'half-open peer': viaUnix['half-open peer'] ?? 'fail: not run' });
-      cells['serve: TCP'] = summary(await results(node, ['drive', `${addresses.tcp.host}:${addresses.tcp.port}`, 'raw']));
+      const viaTcp = await results(node, ['drive', `${addresses.tcp.host}:${addresses.tcp.port}`, 'raw']);
+      viaTcp['allow-list'] = await refusedByAllowList(addresses.refusing);
+      cells['serve: TCP'] = summary(viaTcp);
       // stdin closing is the stop signal: the probe closes its servers and must then exit by itself.
       server.child.stdin!.end();
       await server.line('closed', 10_000);

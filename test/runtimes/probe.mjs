@@ -348,10 +348,14 @@ async function serveMode() {
   // The stats of the server a request came in on: the Unix one, or the TCP one with `tcp`.
   const servers = [];
   servers.push(serve(createApp(() => servers[0]), { path: socket, closeTimeout: 2000 }));
-  if (process.argv[5] === 'tcp') servers.push(serve(createApp(() => servers[1]), { hostname: '127.0.0.1', port: 0, closeTimeout: 2000 }));
+  if (process.argv[5] === 'tcp') {
+    servers.push(serve(createApp(() => servers[1]), { hostname: '127.0.0.1', port: 0, closeTimeout: 2000 }));
+    // Only a web server at a documentation address may connect: every connection from here is refused.
+    servers.push(serve(createApp(() => servers[2]), { hostname: '127.0.0.1', port: 0, closeTimeout: 2000, webServerAddrs: ['192.0.2.1'] }));
+  }
   await Promise.all(servers.map((server) => server.ready()));
-  const [unix, tcp] = servers.map((server) => server.address);
-  console.log(JSON.stringify({ ready: { unix, tcp }, runtime: runtimeName(), transport: await transportName() }));
+  const [unix, tcp, refusing] = servers.map((server) => server.address);
+  console.log(JSON.stringify({ ready: { unix, tcp, refusing }, runtime: runtimeName(), transport: await transportName() }));
   // stdin ending is the stop signal: portable where signal handling differs between runtimes.
   process.stdin.on('data', () => {});
   await new Promise((resolve) => process.stdin.once('end', resolve));
