@@ -4,7 +4,7 @@
  */
 import { Connection } from '../../src/engine/connection.js';
 import { DEFAULT_LIMITS, RequestSlots, type EngineLimits } from '../../src/engine/limits.js';
-import type { FastCGIRequest } from '../../src/engine/request.js';
+import type { EngineRequest } from '../../src/engine/engine-request.js';
 import type { Transport } from '../../src/engine/transport.js';
 import { handleRequest } from '../../src/fetch/handle-request.js';
 import type { FetchHandler } from '../../src/types.js';
@@ -52,7 +52,7 @@ export interface EngineOptions {
   maxRequests?: number;
   onOutput?(chunk: Uint8Array): void;
   /** Every request the engine starts, as it starts. */
-  onRequest?(request: FastCGIRequest, handled: Promise<void>): void;
+  onRequest?(request: EngineRequest, handled: Promise<void>): void;
   log?(line: string): void;
 }
 

@@ -157,7 +157,7 @@ export class ClientConnection implements RecordHandler, TransportPeer, ExchangeH
       return;
     }
     if (type === RecordType.ABORT_REQUEST) {
-      // fastcgi-fetch's mark of a response that broke mid-way (its FastCGIRequest.fail).
+      // fastcgi-fetch's mark of a response that broke mid-way (its EngineRequest.fail).
       this.#exchanges.get(requestId)?.brokenOff();
       return;
     }

@@ -19,14 +19,14 @@ import type { FastCGIRole } from '../types.js';
 import type { ConnectionSlots, IdleLink } from './connection-slots.js';
 import { BodyTimeoutError, InputStream, type FlowControl } from './input-stream.js';
 import { RequestSlots, type EngineLimits } from './limits.js';
-import { FastCGIRequest, type RequestHost } from './request.js';
+import { EngineRequest, type RequestHost } from './engine-request.js';
 import { RequestTable } from './request-table.js';
 import { unwatch, watch, type Watched } from './watchdog.js';
 import type { Transport } from './transport.js';
 
 export interface ConnectionOptions {
   /** Called once per request, when its PARAMS stream is complete. Must not throw. */
-  onRequest(request: FastCGIRequest): void;
+  onRequest(request: EngineRequest): void;
   /** A protocol violation; the connection is closed right after. */
   onError?(error: FastCGIProtocolError): void;
   /** The transport is closed or closing; no more output will be taken. */
@@ -57,9 +57,9 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   readonly #transport: Transport;
   readonly #options: ConnectionOptions;
   readonly #reader = new RecordReader(this);
-  readonly #requests = new RequestTable<FastCGIRequest>();
+  readonly #requests = new RequestTable<EngineRequest>();
   /** The request the last record was for: records come in runs for one request. */
-  #current: FastCGIRequest | undefined;
+  #current: EngineRequest | undefined;
   /** Input streams over their high-water mark (made when the first one is). */
   #held: Set<InputStream> | undefined;
   #waiters: Array<() => void> | undefined;
@@ -221,7 +221,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
   }
 
-  finish(request: FastCGIRequest): void {
+  finish(request: EngineRequest): void {
     if (!this.#forget(request)) return;
     this.#afterRequest(request.keepConn);
   }
@@ -237,7 +237,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
    * that would cut every request on it: there an empty END_REQUEST follows instead, which
    * HAProxy rejects for that request only, and which frees the request id.
    */
-  fail(request: FastCGIRequest, first: readonly Uint8Array[]): void {
+  fail(request: EngineRequest, first: readonly Uint8Array[]): void {
     if (!this.#forget(request)) return;
     const broken = encodeRecord(RecordType.ABORT_REQUEST, request.id);
     if (!request.keepConn || !this.#multiplexed) {
@@ -261,7 +261,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   }
 
   /** Takes an ended request off the connection; false if it was not on it any more. */
-  #forget(request: FastCGIRequest): boolean {
+  #forget(request: EngineRequest): boolean {
     if (this.#requests.get(request.id) !== request) return false;
     this.#requests.delete(request.id);
     if (this.#current === request) this.#current = undefined;
@@ -293,7 +293,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     const data = role === 'filter' ? new InputStream(this, limits.bodyHighWaterMark, Number.POSITIVE_INFINITY, now) : null;
     this.#admitOne = false;
     this.#served++;
-    const request = new FastCGIRequest(now, requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this);
+    const request = new EngineRequest(now, requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this);
     this.#requests.set(requestId, request);
     if (this.#requests.size > 1) this.#multiplexed = true;
     this.#current = request;
@@ -303,7 +303,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     }
   }
 
-  #request(requestId: number): FastCGIRequest | undefined {
+  #request(requestId: number): EngineRequest | undefined {
     const current = this.#current;
     if (current !== undefined && current.id === requestId) return current;
     const request = this.#requests.get(requestId);

@@ -16,7 +16,7 @@ import {
 } from '../../protocol/index.js';
 import { Connection, type ConnectionOptions } from '../connection.js';
 import { DEFAULT_LIMITS, RequestSlots, type EngineLimits } from '../limits.js';
-import type { FastCGIRequest } from '../request.js';
+import type { EngineRequest } from '../engine-request.js';
 import type { Transport } from '../transport.js';
 
 export interface RequestOutput {
@@ -25,7 +25,7 @@ export interface RequestOutput {
   end?: { appStatus: number; protocolStatus: number };
   /** Whether STDOUT was closed with its empty record. */
   stdoutClosed: boolean;
-  /** How the application failed the request (FastCGIRequest.fail): an ABORT_REQUEST record, then maybe an empty END_REQUEST. */
+  /** How the application failed the request (EngineRequest.fail): an ABORT_REQUEST record, then maybe an empty END_REQUEST. */
   failed?: 'abort-record' | 'abort-record+empty-end';
 }
 
@@ -178,7 +178,7 @@ export function parseCgi(stdout: Uint8Array): { status: string; headers: Array<[
 }
 
 /** Collects the requests a connection starts. */
-export function collectRequests(): { requests: FastCGIRequest[]; onRequest(request: FastCGIRequest): void } {
-  const requests: FastCGIRequest[] = [];
+export function collectRequests(): { requests: EngineRequest[]; onRequest(request: EngineRequest): void } {
+  const requests: EngineRequest[] = [];
   return { requests, onRequest: (request) => requests.push(request) };
 }
