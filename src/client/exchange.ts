@@ -5,7 +5,7 @@ import {
   encodeRecord,
   ProtocolStatus,
 } from '../protocol/index.js';
-import { HeadParser } from './cgi-head.js';
+import { CgiHeadParser } from './parse-cgi-head.js';
 import { FastCGIRejectedError, FastCGIResponseAbortedError, FastCGITimeoutError } from './errors.js';
 import { streamRecords } from './records.js';
 import { LineSplitter } from './stderr-lines.js';
@@ -69,7 +69,7 @@ export class Exchange {
   readonly #init: ExchangeInit;
   readonly #response = deferred<Response>();
   readonly #completed = deferred<Completion>();
-  readonly #head: HeadParser;
+  readonly #head: CgiHeadParser;
   readonly #stderr: string[] = [];
   readonly #lines: LineSplitter;
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -89,7 +89,7 @@ export class Exchange {
   constructor(readonly id: number, host: ExchangeHost, init: ExchangeInit) {
     this.#host = host;
     this.#init = init;
-    this.#head = new HeadParser(init.maxHeadSize);
+    this.#head = new CgiHeadParser(init.maxHeadSize);
     this.#lines = new LineSplitter((line) => {
       this.#stderr.push(line);
       init.onStderr?.(line);

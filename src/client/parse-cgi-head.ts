@@ -14,7 +14,7 @@ const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
  * Gathers STDOUT bytes until the blank line that ends the CGI head (CRLF or bare LF, as CGI
  * allows), then parses it. A head larger than `maxSize` is a protocol error, not a buffer leak.
  */
-export class HeadParser {
+export class CgiHeadParser {
   #buffer = new Uint8Array(0);
   #scanned = 0;
 
@@ -33,7 +33,7 @@ export class HeadParser {
       else if (joined[i + 1] === 13 && joined[i + 2] === 10) end = i + 3;
       if (end < 0) continue;
       if (end > this.maxSize) break;
-      return { head: parseHead(latin1(joined.subarray(0, i))), rest: joined.subarray(end) };
+      return { head: parseCgiHead(latin1(joined.subarray(0, i))), rest: joined.subarray(end) };
     }
     this.#scanned = joined.length;
     if (joined.length > this.maxSize) {
@@ -51,7 +51,7 @@ export class HeadParser {
 }
 
 /** Parses the head lines: `Status:` sets the status, `Location:` alone means 302, the rest are headers. */
-export function parseHead(text: string): CgiHead {
+export function parseCgiHead(text: string): CgiHead {
   const headers = new Headers();
   let status: number | undefined;
   let statusText = '';

@@ -110,7 +110,7 @@ function forEachHeader(headers: Headers | CheckedHeaders | HeadersInit | undefin
 }
 
 /** The CGI response head (see {@link headText}) as bytes. */
-export function encodeHead(options: HeadOptions): Uint8Array {
+export function encodeCgiHead(options: HeadOptions): Uint8Array {
   return headBytes(headText(options));
 }
 

@@ -3,7 +3,7 @@
  * names and values `Headers` would take unchanged, copied (the platform copies init headers at
  * construction). Anything else is left to the platform's own conversion.
  */
-import { CheckedHeaders } from './cgi-head.js';
+import { CheckedHeaders } from './encode-cgi-head.js';
 
 /** 1 for the chars of an HTTP token (a header name), by char code below 128. */
 const TOKEN_CHARS = new Uint8Array(128);

@@ -9,7 +9,7 @@
  * platform's constructor at once (the "handover"), so rare cases are the platform's by
  * definition. Installed as the global `Response` by `installFastGlobals()`.
  */
-import type { CheckedHeaders } from './cgi-head.js';
+import type { CheckedHeaders } from './encode-cgi-head.js';
 import { copyHeaderInit } from './header-init.js';
 import { exactPairs, findResponseSlots, followHeaders, markUncloneable } from './platform-slots.js';
 

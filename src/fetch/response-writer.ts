@@ -1,5 +1,5 @@
 import type { EngineRequest } from '../engine/engine-request.js';
-import { encodeHead, headBytes, headText, isAscii } from './cgi-head.js';
+import { encodeCgiHead, headBytes, headText, isAscii } from './encode-cgi-head.js';
 import { headersToSend } from './decoded-by-fetch.js';
 import { plainBody } from './light-response.js';
 
@@ -24,7 +24,7 @@ function keepsDeclaredLength(status: number, isHead: boolean): boolean {
 }
 
 function headOf(request: EngineRequest, response: Response, contentLength: number | undefined, keepDeclaredLength: boolean): Uint8Array {
-  return encodeHead({
+  return encodeCgiHead({
     status: response.status,
     statusText: response.statusText,
     headers: headersToSend(response),
