@@ -81,7 +81,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
    */
   readonly #watched: Watched & IdleLink = {
     inspect: (now) => this.#inspect(now),
-    slot: -1,
+    listIndex: -1,
     idlePrev: undefined,
     idleNext: undefined,
     idleLinked: false,
