@@ -16,9 +16,10 @@ import {
   type RecordHandler,
 } from '../protocol/index.js';
 import type { FastCGIRole } from '../types.js';
-import type { ConnectionSlots, IdleLink } from './connection-slots.js';
+import type { ConnectionGate, IdleLink } from './connection-gate.js';
 import { BodyTimeoutError, InputStream, type FlowControl } from './input-stream.js';
-import { RequestSlots, type EngineLimits } from './limits.js';
+import type { EngineLimits } from './limits.js';
+import type { RequestGate } from './request-gate.js';
 import { EngineRequest, type RequestHost } from './engine-request.js';
 import { RequestTable } from './request-table.js';
 import { unwatch, watch, type Watched } from './watchdog.js';
@@ -33,9 +34,9 @@ export interface ConnectionOptions {
   onClose?(): void;
   limits: EngineLimits;
   /** Concurrency shared by every connection of one application (FCGI_MAX_REQS). */
-  slots: RequestSlots;
+  requestGate: RequestGate;
   /** The application's connections (FCGI_MAX_CONNS), where this one may be evicted while idle. */
-  connections?: ConnectionSlots;
+  connections?: ConnectionGate;
 }
 
 const ROLES: Record<number, FastCGIRole | undefined> = {
@@ -265,7 +266,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     if (this.#requests.get(request.id) !== request) return false;
     this.#requests.delete(request.id);
     if (this.#current === request) this.#current = undefined;
-    this.#options.slots.release();
+    this.#options.requestGate.release();
     request.stdin.discard();
     request.data?.discard();
     return true;
@@ -283,7 +284,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
       return;
     }
     const admitted = !this.#draining || this.#admitOne;
-    if (!admitted || !this.#options.slots.acquire()) {
+    if (!admitted || !this.#options.requestGate.acquire()) {
       this.#reject(requestId, keepConn, ProtocolStatus.OVERLOADED);
       return;
     }
@@ -355,7 +356,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     const { limits } = this.#options;
     const known: Record<string, string> = {
       [MAX_CONNS]: String(limits.maxConnections),
-      [MAX_REQS]: String(this.#options.slots.max),
+      [MAX_REQS]: String(this.#options.requestGate.max),
       [MPXS_CONNS]: '1',
     };
     const answer: Array<[string, string]> = [];

@@ -15,7 +15,8 @@ import {
   type Pair,
 } from '../../protocol/index.js';
 import { Connection, type ConnectionOptions } from '../connection.js';
-import { DEFAULT_LIMITS, RequestSlots, type EngineLimits } from '../limits.js';
+import { DEFAULT_LIMITS, type EngineLimits } from '../limits.js';
+import { RequestGate } from '../request-gate.js';
 import type { EngineRequest } from '../engine-request.js';
 import type { Transport } from '../transport.js';
 
@@ -45,9 +46,9 @@ export interface Wire {
   management(): Array<{ type: number; pairs: Array<[string, string]>; content: Uint8Array }>;
 }
 
-export interface WireOptions extends Partial<Omit<ConnectionOptions, 'limits' | 'slots'>> {
+export interface WireOptions extends Partial<Omit<ConnectionOptions, 'limits' | 'requestGate'>> {
   limits?: Partial<EngineLimits>;
-  slots?: RequestSlots;
+  requestGate?: RequestGate;
 }
 
 export function createWire(options: WireOptions = {}): Wire {
@@ -99,7 +100,7 @@ export function createWire(options: WireOptions = {}): Wire {
       options.onError?.(error);
     },
     limits: { ...DEFAULT_LIMITS, ...options.limits },
-    slots: options.slots ?? new RequestSlots(100),
+    requestGate: options.requestGate ?? new RequestGate(100),
     ...(options.connections === undefined ? {} : { connections: options.connections }),
   });
   return wire;
