@@ -7,7 +7,7 @@ import { encodePairs } from '../protocol/index.js';
 import { toHandler } from '../fetch/to-handler.js';
 import type { App, ErrorHandler } from '../types.js';
 import { paramsFromEnvironment, scrubRequestProxy, type Environment } from './environment.js';
-import { CgiOutputHost } from './stdout-host.js';
+import { CgiOutputHost } from './cgi-output-host.js';
 
 /** Where a CGI request comes from and goes to; defaults are the process's own. */
 export interface CgiOptions {

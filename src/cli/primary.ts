@@ -3,7 +3,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { ListenTarget } from '../server/listen-target.js';
 import { clearStaleSocket } from '../server/unix-socket.js';
 import type { ServeCommand } from './args.js';
-import { CliError, describeListenError } from './errors.js';
+import { CliError, describeListenError } from './cli-error.js';
 import { encodeTarget, isMessage, WORKER_TARGET_ENV, WORKER_UMASK_ENV, type PrimaryMessage, type WorkerMessage } from './ipc.js';
 import { ListenQueueProbe } from './listen-queue.js';
 import { log } from './log.js';

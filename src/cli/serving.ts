@@ -2,7 +2,7 @@ import { serve, type FastCGIServer, type ServeOptions } from '../server/serve.js
 import { resolveTarget, type ListenTarget } from '../server/listen-target.js';
 import type { App } from '../types.js';
 import type { ServeCommand } from './args.js';
-import { CliError, describeListenError } from './errors.js';
+import { CliError, describeListenError } from './cli-error.js';
 import { Counters, withStatus, type StatusReport } from './status.js';
 
 /** "127.0.0.1:9000", "/run/app.sock", "fd 0": how logs and errors name a listen target. */

@@ -6,8 +6,8 @@ import {
   ProtocolStatus,
 } from '../protocol/index.js';
 import { CgiHeadParser } from './parse-cgi-head.js';
-import { FastCGIRejectedError, FastCGIResponseAbortedError, FastCGITimeoutError } from './errors.js';
-import { streamRecords } from './records.js';
+import { FastCGIRejectedError, FastCGIResponseAbortedError, FastCGITimeoutError } from './client-errors.js';
+import { streamRecords } from './stream-records.js';
 import { LineSplitter } from './stderr-lines.js';
 
 /** What one exchange needs from its connection. */

@@ -1,5 +1,5 @@
 import { concatBytes, latin1Bytes } from './bytes.js';
-import { FastCGIProtocolError } from './errors.js';
+import { FastCGIProtocolError } from './protocol-error.js';
 import { pairLengthEnd, readPairLength } from './pair-length.js';
 import { ParamList } from './param-list.js';
 
