@@ -132,7 +132,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
 
   /**
    * The transport is gone (peer closed, reset, or we closed it). Aborts what is still running.
-   * `truncated` is reported when the peer stopped in the middle of a record.
+   * A peer that stopped in the middle of a record is reported to `onError`.
    */
   closed(): void {
     if (!this.#closed) {
