@@ -5,6 +5,7 @@ import {
   encodeRecord,
   ProtocolStatus,
 } from '../protocol/index.js';
+import { isNullBodyStatus } from '../http/null-body-status.js';
 import { CgiHeadParser } from './parse-cgi-head.js';
 import { FastCGIRejectedError, FastCGIResponseAbortedError, FastCGITimeoutError } from './client-errors.js';
 import { streamRecords } from './stream-records.js';
@@ -47,8 +48,6 @@ export interface Completion {
   appStatus: number;
   stderr: string[];
 }
-
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
 
 function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
   let resolve!: (value: T) => void;
@@ -276,7 +275,7 @@ export class Exchange {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     let body: ReadableStream<Uint8Array> | null = null;
-    if (!this.#init.isHead && !NULL_BODY.has(status)) {
+    if (!this.#init.isHead && !isNullBodyStatus(status)) {
       this.#bodyOpen = true;
       body = new ReadableStream<Uint8Array>(
         {

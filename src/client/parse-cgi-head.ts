@@ -1,3 +1,4 @@
+import { isToken } from '../http/is-token.js';
 import { FastCGIProtocolError, latin1 } from '../protocol/index.js';
 
 /** The CGI response head at the start of STDOUT, as a web server reads it. */
@@ -8,7 +9,6 @@ export interface CgiHead {
 }
 
 const STATUS = /^(\d{3})(?:[ \t]+(.*))?$/;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * Gathers STDOUT bytes until the blank line that ends the CGI head (CRLF or bare LF, as CGI
@@ -59,7 +59,7 @@ export function parseCgiHead(text: string): CgiHead {
     if (line === '') continue;
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon).trim() : '';
-    if (!TOKEN.test(name)) throw new FastCGIProtocolError(`malformed CGI header line ${JSON.stringify(line)}`);
+    if (!isToken(name)) throw new FastCGIProtocolError(`malformed CGI header line ${JSON.stringify(line)}`);
     const value = line.slice(colon + 1).trim();
     if (name.toLowerCase() === 'status') {
       const match = STATUS.exec(value);

@@ -1,5 +1,6 @@
 import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError } from '../engine/input-stream.js';
 import type { EngineRequest } from '../engine/engine-request.js';
+import { isToken } from '../http/is-token.js';
 import type { ErrorHandler, FetchHandler } from '../types.js';
 import { BadRequestError, paramText, requestHeaders, requestUrl, type ParamLookup } from './cgi-request.js';
 import { createContext } from './context.js';
@@ -29,7 +30,6 @@ export interface RequestHandlerOptions {
 const NO_BODY_METHODS = new Set(['GET', 'HEAD']);
 const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A CONTENT_LENGTH that is a length (Caddy sends -1 for a chunked body: unknown). */
 const LENGTH = /^\d+$/;
 
@@ -38,7 +38,7 @@ function requestMethod(params: ParamLookup): string {
   if (params.equals('REQUEST_METHOD', 'GET')) return 'GET';
   const method = params.text('REQUEST_METHOD');
   if (method === undefined || method === '') return 'GET';
-  if (!TOKEN.test(method)) throw new BadRequestError(`invalid method ${JSON.stringify(method)}`);
+  if (!isToken(method)) throw new BadRequestError(`invalid method ${JSON.stringify(method)}`);
   const upper = method.toUpperCase();
   if (FORBIDDEN_METHODS.has(upper)) throw new BadRequestError(`forbidden method ${method}`);
   return NORMALIZED_METHODS.has(upper) ? upper : method;
