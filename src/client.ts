@@ -3,16 +3,16 @@
  * or any FastCGI application and get a `Response` back.
  * @module
  */
-import { createClientCore, type ClientOptions, type FastCGIClient } from './client/client.js';
-import { socketConnector, type ClientAddress } from './client/connector.js';
+import { createClientOver, type ClientOptions, type FastCGIClient } from './client/client.js';
+import { socketConnector, type ClientAddress } from './client/socket-connector.js';
 
 export type { ClientOptions, ClientRequestInit, Completion, FastCGIClient, FastCGIResult, PoolStats } from './client/client.js';
-export type { ClientAddress } from './client/connector.js';
+export type { ClientAddress } from './client/socket-connector.js';
 export type { ParamsOptions } from './client/params.js';
-export type { Connector, Transport, TransportPeer } from './client/transport.js';
-export { FastCGIConnectionError, FastCGIRejectedError, FastCGIResponseAbortedError, FastCGITimeoutError, type RejectReason } from './client/errors.js';
-export { FastCGIProtocolError } from './protocol/errors.js';
-export { createClientCore as createClientOver } from './client/client.js';
+export type { Connector, Transport, TransportPeer } from './client/connector-types.js';
+export { FastCGIConnectionError, FastCGIRejectedError, FastCGIResponseAbortedError, FastCGITimeoutError, type RejectReason } from './client/client-errors.js';
+export { FastCGIProtocolError } from './protocol/protocol-error.js';
+export { createClientOver } from './client/client.js';
 
 /**
  * A FastCGI client for an application listening on a Unix socket (`{ path }`) or TCP
@@ -23,5 +23,5 @@ export { createClientCore as createClientOver } from './client/client.js';
  * const response = await php.fetch('http://example.com/index.php?x=1');
  */
 export function createClient(address: ClientAddress, options?: ClientOptions): FastCGIClient {
-  return createClientCore(socketConnector(address), options);
+  return createClientOver(socketConnector(address), options);
 }

@@ -6,7 +6,7 @@ export { serve } from './server/serve.js';
 export type { FastCGIServer, ServeOptions, ServeOptionsWithFetch, ServerAddress } from './server/serve.js';
 export { LISTEN_ENV } from './server/listen-target.js';
 export { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError } from './engine/input-stream.js';
-export { FastCGIProtocolError } from './protocol/errors.js';
+export { FastCGIProtocolError } from './protocol/protocol-error.js';
 export type {
   App,
   ErrorHandler,

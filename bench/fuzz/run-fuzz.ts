@@ -5,7 +5,7 @@
  * request ended, the output still decodes as records, and (with --expose-gc) no heap growth.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { FastCGIRequest } from '../../src/engine/request.js';
+import type { EngineRequest } from '../../src/engine/engine-request.js';
 import { RecordReader } from '../../src/protocol/index.js';
 import { createMemoryEngine } from '../lib/memory-transport.js';
 import { fuzzApp } from './app.js';
@@ -49,8 +49,8 @@ function heapAfterGc(): number | undefined {
 export async function runStream(seed: number, settleMs: number, started = { count: 0 }): Promise<string | undefined> {
   const random = new Random(seed);
   const stream = makeStream(random);
-  const requests: FastCGIRequest[] = [];
-  const running = new Map<FastCGIRequest, string>();
+  const requests: EngineRequest[] = [];
+  const running = new Map<EngineRequest, string>();
   let outputError: unknown;
   const output = new RecordReader({ record() {}, streamData() {}, streamEnd() {} });
   const engine = createMemoryEngine({

@@ -3,8 +3,9 @@
  * (Connection → handleRequest), so the in-process bench and the fuzzer run the real code path.
  */
 import { Connection } from '../../src/engine/connection.js';
-import { DEFAULT_LIMITS, RequestSlots, type EngineLimits } from '../../src/engine/limits.js';
-import type { FastCGIRequest } from '../../src/engine/request.js';
+import { DEFAULT_LIMITS, type EngineLimits } from '../../src/engine/limits.js';
+import { RequestGate } from '../../src/engine/request-gate.js';
+import type { EngineRequest } from '../../src/engine/engine-request.js';
 import type { Transport } from '../../src/engine/transport.js';
 import { handleRequest } from '../../src/fetch/handle-request.js';
 import type { FetchHandler } from '../../src/types.js';
@@ -52,7 +53,7 @@ export interface EngineOptions {
   maxRequests?: number;
   onOutput?(chunk: Uint8Array): void;
   /** Every request the engine starts, as it starts. */
-  onRequest?(request: FastCGIRequest, handled: Promise<void>): void;
+  onRequest?(request: EngineRequest, handled: Promise<void>): void;
   log?(line: string): void;
 }
 
@@ -66,7 +67,7 @@ export interface MemoryEngine {
 
 export function createMemoryEngine(options: EngineOptions): MemoryEngine {
   const limits: EngineLimits = { ...DEFAULT_LIMITS, ...options.limits };
-  const slots = new RequestSlots(options.maxRequests ?? 1024);
+  const requestGate = new RequestGate(options.maxRequests ?? 1024);
   const pending = new Set<Promise<unknown>>();
   const track = (promise: Promise<unknown>) => {
     pending.add(promise);
@@ -81,7 +82,7 @@ export function createMemoryEngine(options: EngineOptions): MemoryEngine {
   const transport = new MemoryTransport(options.onOutput ?? (() => {}));
   const connection = new Connection(transport, {
     limits,
-    slots,
+    requestGate,
     onRequest(request) {
       const handled = handleRequest(request, handlerOptions) ?? Promise.resolve();
       track(handled);

@@ -1,13 +1,13 @@
 import type { Readable, Writable } from 'node:stream';
 import { BodyIncompleteError, InputStream, type FlowControl } from '../engine/input-stream.js';
 import { DEFAULT_LIMITS } from '../engine/limits.js';
-import { FastCGIRequest } from '../engine/request.js';
+import { EngineRequest } from '../engine/engine-request.js';
 import { handleRequest } from '../fetch/handle-request.js';
 import { encodePairs } from '../protocol/index.js';
 import { toHandler } from '../fetch/to-handler.js';
 import type { App, ErrorHandler } from '../types.js';
 import { paramsFromEnvironment, scrubRequestProxy, type Environment } from './environment.js';
-import { CgiOutputHost } from './stdout-host.js';
+import { CgiOutputHost } from './cgi-output-host.js';
 
 /** Where a CGI request comes from and goes to; defaults are the process's own. */
 export interface CgiOptions {
@@ -99,7 +99,7 @@ export async function runCgi(app: App, options: CgiOptions = {}): Promise<void> 
   const stopBody = pipeBody(stdin, body, length, controls);
 
   const host = new CgiOutputHost(stdout, stderr);
-  const request = new FastCGIRequest(now, 1, 'responder', false, body, null, DEFAULT_LIMITS.maxParamsBytes, host);
+  const request = new EngineRequest(now, 1, 'responder', false, body, null, DEFAULT_LIMITS.maxParamsBytes, host);
   request.pushParams(encodePairs(paramsFromEnvironment(env)));
   request.endParams();
 

@@ -1,6 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseListen, type ListenTarget } from '../server/listen-target.js';
-import { CliError } from './errors.js';
+import { CliError } from './cli-error.js';
 import { parsePoolOptions, POOL_FLAGS, POOL_HELP, type PoolOptions } from './pool-options.js';
 
 /** `fastcgi-fetch serve`: everything the server needs, from flags then environment variables. */

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import { createClient, type FastCGIClient } from '../client.js';
 import type { DevCommand } from './args.js';
 import { startDevChild, type DevChild } from './dev-child.js';
-import { CliError, describeListenError } from './errors.js';
+import { CliError, describeListenError } from './cli-error.js';
 import { log } from './log.js';
 import { appFiles, shown, SourceWatcher } from './dev-watch.js';
 

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { extname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { App } from '../types.js';
-import { CliError } from './errors.js';
+import { CliError } from './cli-error.js';
 import { resolveImport } from './resolve-import.js';
 
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts', '.tsx']);

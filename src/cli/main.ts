@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseCommand, type ServeCommand } from './args.js';
-import { CliError } from './errors.js';
+import { CliError } from './cli-error.js';
 
 function version(): string {
   // src/cli/ in development, dist/src/cli/ once built: walk up to our package.json.

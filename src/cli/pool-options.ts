@@ -1,4 +1,4 @@
-import { CliError } from './errors.js';
+import { CliError } from './cli-error.js';
 
 /** php-fpm's pool settings that `serve` takes as flags: recycling, time limits, slow log, ping. */
 export interface PoolOptions {

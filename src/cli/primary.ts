@@ -3,7 +3,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { ListenTarget } from '../server/listen-target.js';
 import { clearStaleSocket } from '../server/unix-socket.js';
 import type { ServeCommand } from './args.js';
-import { CliError, describeListenError } from './errors.js';
+import { CliError, describeListenError } from './cli-error.js';
 import { encodeTarget, isMessage, WORKER_TARGET_ENV, WORKER_UMASK_ENV, type PrimaryMessage, type WorkerMessage } from './ipc.js';
 import { ListenQueueProbe } from './listen-queue.js';
 import { log } from './log.js';
@@ -23,7 +23,8 @@ const READY_TIMEOUT_MS = 60_000;
 /** A connection not taken this long after its worker died was handed to that worker (live ones take theirs in ms). */
 const ORPHAN_AFTER_MS = 500;
 
-interface Slot {
+/** A worker as the supervisor keeps track of it. */
+interface WorkerEntry {
   readonly worker: Worker;
   readonly startedAt: number;
   /** Resolves once listening; rejects with the worker's error if it dies first. */
@@ -61,7 +62,7 @@ function timeout(ms: number): Promise<'timeout'> {
  * restarts on SIGHUP, stops gracefully on SIGTERM/SIGINT, and sums their counters for /status.
  */
 class Supervisor {
-  readonly #slots = new Map<number, Slot>();
+  readonly #entries = new Map<number, WorkerEntry>();
   readonly #meter: PoolMeter;
   readonly #timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #statsWaiters = new Map<number, (stats: ProcessStats) => void>();
@@ -79,7 +80,7 @@ class Supervisor {
     this.#meter = new PoolMeter(probe);
   }
 
-  #fork(replacement = false): Slot {
+  #fork(replacement = false): WorkerEntry {
     const worker = cluster.fork({ [WORKER_TARGET_ENV]: this.targetJson });
     let fatal: string | undefined;
     let markReady!: () => void;
@@ -90,7 +91,7 @@ class Supervisor {
     });
     ready.catch(() => {});
     const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
-    const slot: Slot = {
+    const entry: WorkerEntry = {
       worker,
       startedAt: Date.now(),
       ready,
@@ -104,25 +105,25 @@ class Supervisor {
       killed: undefined,
       replacement,
     };
-    this.#slots.set(worker.id, slot);
+    this.#entries.set(worker.id, entry);
 
     worker.on('message', (message: unknown) => {
       if (!isMessage<WorkerMessage>(message)) return;
       switch (message.type) {
         case 'ready':
-          slot.lastBeat = Date.now();
+          entry.lastBeat = Date.now();
           markReady();
           break;
         case 'heartbeat':
-          slot.lastBeat = Date.now();
-          slot.lastStats = message.stats;
-          slot.lastPeak = message.peak;
+          entry.lastBeat = Date.now();
+          entry.lastStats = message.stats;
+          entry.lastPeak = message.peak;
           break;
         case 'final':
-          this.#count(slot, message.stats);
+          this.#count(entry, message.stats);
           break;
         case 'recycle':
-          void this.#recycle(slot, message.requests);
+          void this.#recycle(entry, message.requests);
           break;
         case 'fatal':
           fatal = message.message;
@@ -137,28 +138,28 @@ class Supervisor {
       }
     });
     worker.once('exit', (code, signal) => {
-      this.#slots.delete(worker.id);
+      this.#entries.delete(worker.id);
       // Crashed, killed, or its final counters were lost: what it said last.
-      this.#count(slot, slot.lastStats);
+      this.#count(entry, entry.lastStats);
       markFailed(new CliError(fatal ?? `worker ${worker.process.pid} exited (${signal ?? `code ${code}`}) before it was ready`));
-      if (slot.retiring || this.#shuttingDown || (slot.replacement && slot.lastBeat === 0)) return;
-      this.#crashed(slot, slot.killed ?? fatal ?? (signal ? `killed by ${signal}` : `exited with code ${code}`));
+      if (entry.retiring || this.#shuttingDown || (entry.replacement && entry.lastBeat === 0)) return;
+      this.#crashed(entry, entry.killed ?? fatal ?? (signal ? `killed by ${signal}` : `exited with code ${code}`));
     });
-    return slot;
+    return entry;
   }
 
   /** Moves a worker's counters into the pool's totals, once. */
-  #count(slot: Slot, stats: ProcessStats | undefined): void {
-    if (slot.counted) return;
-    slot.counted = true;
+  #count(entry: WorkerEntry, stats: ProcessStats | undefined): void {
+    if (entry.counted) return;
+    entry.counted = true;
     this.#meter.retire(stats);
   }
 
-  #crashed(slot: Slot, why: string): void {
+  #crashed(entry: WorkerEntry, why: string): void {
     this.#meter.restarts++;
-    this.#quickFailures = Date.now() - slot.startedAt >= STABLE_AFTER_MS ? 1 : this.#quickFailures + 1;
+    this.#quickFailures = Date.now() - entry.startedAt >= STABLE_AFTER_MS ? 1 : this.#quickFailures + 1;
     const delay = Math.min(MAX_BACKOFF_MS, 100 * 2 ** (this.#quickFailures - 1));
-    log(`worker ${slot.worker.process.pid} ${why}; starting another in ${delay} ms`);
+    log(`worker ${entry.worker.process.pid} ${why}; starting another in ${delay} ms`);
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
       if (!this.#shuttingDown) this.#fork();
@@ -168,18 +169,18 @@ class Supervisor {
 
   /** Every worker process, retiring ones included. */
   #processes(): ChildProcess[] {
-    return [...this.#slots.values()].map((slot) => slot.worker.process);
+    return [...this.#entries.values()].map((entry) => entry.worker.process);
   }
 
   /** Asks the worker to finish its requests and exit; kills it if it outlives the bound. */
-  async #retire(slot: Slot): Promise<void> {
-    slot.retiring = true;
-    send(slot.worker, { type: 'shutdown' });
-    if (slot.worker.isDead()) return;
-    if ((await Promise.race([slot.exited, timeout(this.command.shutdownTimeout + 5000)])) === 'timeout') {
-      log(`worker ${slot.worker.process.pid} did not stop in time; killing it`);
-      slot.worker.process.kill('SIGKILL');
-      await slot.exited;
+  async #retire(entry: WorkerEntry): Promise<void> {
+    entry.retiring = true;
+    send(entry.worker, { type: 'shutdown' });
+    if (entry.worker.isDead()) return;
+    if ((await Promise.race([entry.exited, timeout(this.command.shutdownTimeout + 5000)])) === 'timeout') {
+      log(`worker ${entry.worker.process.pid} did not stop in time; killing it`);
+      entry.worker.process.kill('SIGKILL');
+      await entry.exited;
     }
   }
 
@@ -189,7 +190,7 @@ class Supervisor {
   }
 
   /** A worker's counters, or undefined when it does not answer within a second. */
-  #askStats(slot: Slot, full: boolean): Promise<ProcessStats | undefined> {
+  #askStats(entry: WorkerEntry, full: boolean): Promise<ProcessStats | undefined> {
     return new Promise((resolve) => {
       const id = this.#nextStatsId++;
       const timer = setTimeout(() => {
@@ -201,24 +202,24 @@ class Supervisor {
         this.#statsWaiters.delete(id);
         resolve(stats);
       });
-      send(slot.worker, { type: 'stats-request', id, full });
+      send(entry.worker, { type: 'stats-request', id, full });
     });
   }
 
   async #status(full: boolean): Promise<StatusReport> {
-    const slots = [...this.#slots.values()].filter((s) => s.worker.isConnected() && !s.counted);
+    const entries = [...this.#entries.values()].filter((s) => s.worker.isConnected() && !s.counted);
     // One not ready yet has served nothing: no need to wait for its answer.
-    const answers = await Promise.all(slots.map((slot) => (slot.lastBeat > 0 ? this.#askStats(slot, full) : undefined)));
+    const answers = await Promise.all(entries.map((entry) => (entry.lastBeat > 0 ? this.#askStats(entry, full) : undefined)));
     // A worker that left meanwhile is in the totals now: counting its answer too would count it twice.
     const stats: ProcessStats[] = [];
-    slots.forEach((slot, i) => {
-      if (slot.counted) return;
+    entries.forEach((entry, i) => {
+      if (entry.counted) return;
       const answer = answers[i];
-      if (answer !== undefined) stats.push(slot.retiring ? { ...answer, state: 'finishing' } : answer);
+      if (answer !== undefined) stats.push(entry.retiring ? { ...answer, state: 'finishing' } : answer);
       // A worker whose event loop is blocked: what it said last.
-      else if (slot.lastStats) stats.push({ ...slot.lastStats, state: 'not responding' });
+      else if (entry.lastStats) stats.push({ ...entry.lastStats, state: 'not responding' });
     });
-    const workers = slots.filter((s) => !s.retiring && !s.counted).length;
+    const workers = entries.filter((s) => !s.retiring && !s.counted).length;
     return summarize(stats, this.#meter.numbers(workers));
   }
 
@@ -231,20 +232,20 @@ class Supervisor {
     const now = Date.now();
     const limit = this.command.pool.requestTimeout;
     let peak = 0;
-    for (const slot of this.#slots.values()) {
-      peak += slot.lastPeak;
+    for (const entry of this.#entries.values()) {
+      peak += entry.lastPeak;
       // A retiring worker may be waiting for its last requests; #retire bounds it.
-      if (limit <= 0 || slot.lastBeat === 0 || slot.retiring || slot.killed !== undefined || now - slot.lastBeat <= limit) continue;
-      const silent = ((now - slot.lastBeat) / 1000).toFixed(1);
-      slot.killed = `was killed: its event loop was blocked (no heartbeat for ${silent} s, --request-timeout ${limit / 1000} s)`;
-      log(`worker ${slot.worker.process.pid} has not answered its heartbeat for ${silent} s: its event loop is blocked; killing it`);
+      if (limit <= 0 || entry.lastBeat === 0 || entry.retiring || entry.killed !== undefined || now - entry.lastBeat <= limit) continue;
+      const silent = ((now - entry.lastBeat) / 1000).toFixed(1);
+      entry.killed = `was killed: its event loop was blocked (no heartbeat for ${silent} s, --request-timeout ${limit / 1000} s)`;
+      log(`worker ${entry.worker.process.pid} has not answered its heartbeat for ${silent} s: its event loop is blocked; killing it`);
       const waiting = pendingHandoffs(this.#processes());
-      slot.worker.process.kill('SIGKILL');
-      void slot.exited
+      entry.worker.process.kill('SIGKILL');
+      void entry.exited
         .then(() => timeout(ORPHAN_AFTER_MS))
         .then(() => {
           const closed = closeOrphanedHandoffs(waiting, this.#processes());
-          if (closed > 0) log(`closed ${closed} connection(s) handed to worker ${slot.worker.process.pid} that it never took`);
+          if (closed > 0) log(`closed ${closed} connection(s) handed to worker ${entry.worker.process.pid} that it never took`);
         });
     }
     this.#meter.notePeak(peak);
@@ -252,17 +253,17 @@ class Supervisor {
   }
 
   /** 'ready', or why the new worker could not start. */
-  async #whenReady(fresh: Slot): Promise<'ready' | string> {
+  async #whenReady(fresh: WorkerEntry): Promise<'ready' | string> {
     const outcome = await Promise.race([fresh.ready.then(() => 'ready' as const, (e: unknown) => e), timeout(READY_TIMEOUT_MS)]);
     if (outcome === 'ready') return outcome;
     return outcome === 'timeout' ? 'it did not get ready in time' : outcome instanceof Error ? outcome.message : String(outcome);
   }
 
   /** --max-requests: a new worker starts and listens, then the old one finishes its requests and leaves. */
-  async #recycle(slot: Slot, requests: number): Promise<void> {
-    if (slot.retiring || slot.replacing || this.#shuttingDown) return;
-    slot.replacing = true;
-    const pid = slot.worker.process.pid;
+  async #recycle(entry: WorkerEntry, requests: number): Promise<void> {
+    if (entry.retiring || entry.replacing || this.#shuttingDown) return;
+    entry.replacing = true;
+    const pid = entry.worker.process.pid;
     log(`worker ${pid} served ${requests} requests (--max-requests): replacing it`);
     const fresh = this.#fork(true);
     const outcome = await this.#whenReady(fresh);
@@ -273,7 +274,7 @@ class Supervisor {
     }
     this.#meter.recycles++;
     log(`worker ${fresh.worker.process.pid} took over from worker ${pid} (--max-requests)`);
-    await this.#retire(slot);
+    await this.#retire(entry);
   }
 
   /**
@@ -288,22 +289,22 @@ class Supervisor {
     this.#reloading = (async () => {
       do {
         this.#reloadAgain = false;
-        const old = [...this.#slots.values()].filter((s) => !s.retiring);
+        const old = [...this.#entries.values()].filter((s) => !s.retiring);
         log(`SIGHUP: restarting ${old.length} worker(s) one at a time`);
-        for (const slot of old) {
+        for (const entry of old) {
           if (this.#shuttingDown) return;
           // Already being replaced (--max-requests): its replacement runs the new code too.
-          if (slot.replacing || slot.retiring) continue;
-          slot.replacing = true;
+          if (entry.replacing || entry.retiring) continue;
+          entry.replacing = true;
           const fresh = this.#fork(true);
           const outcome = await this.#whenReady(fresh);
           if (outcome !== 'ready') {
-            slot.replacing = false;
+            entry.replacing = false;
             log(`reload aborted, the running workers keep serving: a new worker failed: ${outcome}`);
             await this.#retire(fresh);
             return;
           }
-          await this.#retire(slot);
+          await this.#retire(entry);
         }
         log('reload done');
       } while (this.#reloadAgain && !this.#shuttingDown);
@@ -315,9 +316,9 @@ class Supervisor {
 
   /** Starts every worker; rejects with the first worker's error if one cannot start. */
   async start(): Promise<void> {
-    const slots = Array.from({ length: this.command.workers }, () => this.#fork());
+    const entries = Array.from({ length: this.command.workers }, () => this.#fork());
     try {
-      await Promise.all(slots.map((s) => s.ready));
+      await Promise.all(entries.map((s) => s.ready));
     } catch (error) {
       await this.shutdown();
       throw error;
@@ -331,11 +332,11 @@ class Supervisor {
     this.#shuttingDown = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
-    await Promise.all([...this.#slots.values()].map((slot) => this.#retire(slot)));
+    await Promise.all([...this.#entries.values()].map((entry) => this.#retire(entry)));
   }
 
   killAll(): void {
-    for (const slot of this.#slots.values()) slot.worker.process.kill('SIGKILL');
+    for (const entry of this.#entries.values()) entry.worker.process.kill('SIGKILL');
   }
 }
 

@@ -2,8 +2,9 @@ import { serve, type FastCGIServer, type ServeOptions } from '../server/serve.js
 import { resolveTarget, type ListenTarget } from '../server/listen-target.js';
 import type { App } from '../types.js';
 import type { ServeCommand } from './args.js';
-import { CliError, describeListenError } from './errors.js';
-import { Counters, withStatus, type StatusReport } from './status.js';
+import { CliError, describeListenError } from './cli-error.js';
+import { Counters, type StatusReport } from './status.js';
+import { withStatus } from './with-status.js';
 
 /** "127.0.0.1:9000", "/run/app.sock", "fd 0": how logs and errors name a listen target. */
 export function describeTarget(target: ListenTarget): string {

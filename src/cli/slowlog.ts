@@ -1,5 +1,5 @@
 import { appendFileSync, closeSync, openSync, writeSync } from 'node:fs';
-import { CliError } from './errors.js';
+import { CliError } from './cli-error.js';
 import type { Counters } from './status.js';
 
 /** A request in flight as a slow-log entry names it. */

@@ -5,7 +5,7 @@ import type { Counters } from './status.js';
 
 /** What the watcher thread needs (its workerData). */
 export interface StallWatchData {
-  /** One BigInt64 slot: when the main thread's event loop last turned (ms since the epoch). */
+  /** One BigInt64 element: when the main thread's event loop last turned (ms since the epoch). */
   readonly heartbeat: SharedArrayBuffer;
   /** A loop blocked this long (ms) gets a slow-log entry with its stack. */
   readonly timeout: number;

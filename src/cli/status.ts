@@ -1,6 +1,3 @@
-import type { App, FetchHandler } from '../types.js';
-import { renderStatus } from './status-format.js';
-
 /** A request in flight, as the status page (`?full`) and the slow log show it. */
 export interface InFlight {
   readonly method: string;
@@ -196,57 +193,5 @@ export function summarize(processes: readonly ProcessStats[], pool: PoolNumbers)
     maxChildrenReached: pool.retired.refusedRequests + sum((p) => p.refusedRequests),
     slowRequests: pool.retired.slowRequests + sum((p) => p.slowRequests),
     processes,
-  };
-}
-
-function toHandler(app: App): FetchHandler {
-  if (typeof app === 'function') return app;
-  return app.fetch.bind(app) as FetchHandler;
-}
-
-/** Paths the server answers itself, before the app. */
-export interface ServerPaths {
-  readonly statusPath?: string | undefined;
-  readonly pingPath?: string | undefined;
-  readonly pingResponse?: string | undefined;
-}
-
-/** `url`'s path is `path` (a substring test first: no URL is parsed for the app's requests). */
-function isPath(url: string, path: string | undefined): URL | undefined {
-  if (path === undefined || !url.includes(path)) return undefined;
-  const parsed = new URL(url);
-  return parsed.pathname === path ? parsed : undefined;
-}
-
-const NO_STORE = { 'cache-control': 'no-store' };
-
-/**
- * Wraps the app: counts requests, and answers the status path and the ping path (when given)
- * before the app does. `report` gathers the numbers, over IPC when workers share the load;
- * `full` asks for every process's requests in flight.
- */
-export function withStatus(
-  app: App,
-  counters: Counters,
-  paths: ServerPaths,
-  report: (full: boolean) => Promise<StatusReport>,
-): FetchHandler {
-  const fetch = toHandler(app);
-  const { statusPath, pingPath, pingResponse = 'pong' } = paths;
-  return async (request, context, executionContext) => {
-    const entry = counters.begin(request);
-    try {
-      const status = isPath(request.url, statusPath);
-      if (status !== undefined) {
-        const full = status.searchParams.has('full');
-        return renderStatus(await report(full), status.searchParams, request.headers.get('accept'), full);
-      }
-      if (isPath(request.url, pingPath) !== undefined) {
-        return new Response(pingResponse, { headers: { ...NO_STORE, 'content-type': 'text/plain; charset=utf-8' } });
-      }
-      return await fetch(request, context, executionContext);
-    } finally {
-      counters.end(entry);
-    }
   };
 }

@@ -1,7 +1,7 @@
 import cluster from 'node:cluster';
 import { stopAccepting, type FastCGIServer } from '../server/serve.js';
 import type { ServeCommand } from './args.js';
-import { CliError } from './errors.js';
+import { CliError } from './cli-error.js';
 import { decodeTarget, isMessage, WORKER_TARGET_ENV, WORKER_UMASK_ENV, type PrimaryMessage, type WorkerMessage } from './ipc.js';
 import { loadApp } from './load-app.js';
 import { PoolMeter } from './pool-meter.js';

@@ -1,10 +1,10 @@
 import { MAX_CONNS, MAX_REQS, MPXS_CONNS, Role } from '../protocol/index.js';
 import type { FastCGIRole } from '../types.js';
-import { FastCGIConnectionError, FastCGITimeoutError } from './errors.js';
+import { FastCGIConnectionError, FastCGITimeoutError } from './client-errors.js';
 import type { BodySource, Completion } from './exchange.js';
 import { buildParams, type ParamsOptions } from './params.js';
 import { ConnectionPool, type PoolStats } from './pool.js';
-import type { Connector } from './transport.js';
+import type { Connector } from './connector-types.js';
 
 /** Options of a client; the routing ones ({@link ParamsOptions}) shape every request's params. */
 export interface ClientOptions extends ParamsOptions {
@@ -106,7 +106,7 @@ function toRequest(input: Request | string | URL, init: ClientRequestInit | unde
 }
 
 /** A client over any transport: `createClient` gives it sockets, `createTestClient` an in-memory pipe. */
-export function createClientCore(connector: Connector, options: ClientOptions = {}): FastCGIClient {
+export function createClientOver(connector: Connector, options: ClientOptions = {}): FastCGIClient {
   const keepConn = options.keepConn ?? true;
   const pool = new ConnectionPool(connector, {
     keepConn,

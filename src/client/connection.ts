@@ -9,9 +9,9 @@ import {
   latin1,
   type RecordHandler,
 } from '../protocol/index.js';
-import { FastCGIConnectionError } from './errors.js';
+import { FastCGIConnectionError } from './client-errors.js';
 import { Exchange, type ExchangeHost, type ExchangeInit } from './exchange.js';
-import type { Transport, TransportPeer } from './transport.js';
+import type { Transport, TransportPeer } from './connector-types.js';
 
 /** What a connection tells its pool. */
 export interface ConnectionEvents {
@@ -157,7 +157,7 @@ export class ClientConnection implements RecordHandler, TransportPeer, ExchangeH
       return;
     }
     if (type === RecordType.ABORT_REQUEST) {
-      // fastcgi-fetch's mark of a response that broke mid-way (its FastCGIRequest.fail).
+      // fastcgi-fetch's mark of a response that broke mid-way (its EngineRequest.fail).
       this.#exchanges.get(requestId)?.brokenOff();
       return;
     }

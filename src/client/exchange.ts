@@ -5,9 +5,10 @@ import {
   encodeRecord,
   ProtocolStatus,
 } from '../protocol/index.js';
-import { HeadParser } from './cgi-head.js';
-import { FastCGIRejectedError, FastCGIResponseAbortedError, FastCGITimeoutError } from './errors.js';
-import { streamRecords } from './records.js';
+import { isNullBodyStatus } from '../http/null-body-status.js';
+import { CgiHeadParser } from './parse-cgi-head.js';
+import { FastCGIRejectedError, FastCGIResponseAbortedError, FastCGITimeoutError } from './client-errors.js';
+import { streamRecords } from './stream-records.js';
 import { LineSplitter } from './stderr-lines.js';
 
 /** What one exchange needs from its connection. */
@@ -48,8 +49,6 @@ export interface Completion {
   stderr: string[];
 }
 
-const NULL_BODY = new Set([101, 103, 204, 205, 304]);
-
 function deferred<T>(): { promise: Promise<T>; resolve(value: T): void; reject(error: unknown): void } {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
@@ -69,7 +68,7 @@ export class Exchange {
   readonly #init: ExchangeInit;
   readonly #response = deferred<Response>();
   readonly #completed = deferred<Completion>();
-  readonly #head: HeadParser;
+  readonly #head: CgiHeadParser;
   readonly #stderr: string[] = [];
   readonly #lines: LineSplitter;
   #controller: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -89,7 +88,7 @@ export class Exchange {
   constructor(readonly id: number, host: ExchangeHost, init: ExchangeInit) {
     this.#host = host;
     this.#init = init;
-    this.#head = new HeadParser(init.maxHeadSize);
+    this.#head = new CgiHeadParser(init.maxHeadSize);
     this.#lines = new LineSplitter((line) => {
       this.#stderr.push(line);
       init.onStderr?.(line);
@@ -276,7 +275,7 @@ export class Exchange {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     let body: ReadableStream<Uint8Array> | null = null;
-    if (!this.#init.isHead && !NULL_BODY.has(status)) {
+    if (!this.#init.isHead && !isNullBodyStatus(status)) {
       this.#bodyOpen = true;
       body = new ReadableStream<Uint8Array>(
         {

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { socketTransport } from '../net/socket-transport.js';
-import type { Connector } from './transport.js';
+import type { Connector } from './connector-types.js';
 
 /** Where a FastCGI application listens. */
 export type ClientAddress = { path: string } | { host?: string; port: number };

@@ -1,7 +1,7 @@
 import { MAX_REQS, MPXS_CONNS } from '../protocol/index.js';
 import { ClientConnection } from './connection.js';
-import { FastCGIConnectionError, FastCGITimeoutError } from './errors.js';
-import type { Connector } from './transport.js';
+import { FastCGIConnectionError, FastCGITimeoutError } from './client-errors.js';
+import type { Connector } from './connector-types.js';
 
 export interface PoolOptions {
   keepConn: boolean;

@@ -69,7 +69,7 @@ describe('the client facing a misbehaving application', () => {
   it('fails the body with FastCGIResponseAbortedError when the application breaks off its response', async () => {
     const app = await rawApplication((s) => {
       s.write(encodeStream(RecordType.STDOUT, 1, text.encode('Status: 200\r\n\r\nchunk1\n')));
-      // What a fastcgi-fetch app sends when its body fails mid-way (FastCGIRequest.fail).
+      // What a fastcgi-fetch app sends when its body fails mid-way (EngineRequest.fail).
       setTimeout(() => s.end(encodeRecord(RecordType.ABORT_REQUEST, 1)), 20);
     });
     server = app.server;

@@ -10,7 +10,7 @@ import {
   latin1,
 } from '../protocol/index.js';
 import { BodyTimeoutError } from './input-stream.js';
-import { RequestSlots } from './limits.js';
+import { RequestGate } from './request-gate.js';
 import { collectRequests, createWire, decodeOutput, requestRecords } from './test-support/wire.js';
 
 const enc = new TextEncoder();
@@ -76,7 +76,7 @@ describe('Connection', () => {
   });
 
   it('answers GET_VALUES with only the names asked that it knows', () => {
-    const wire = createWire({ limits: { maxConnections: 7 }, slots: new RequestSlots(33) });
+    const wire = createWire({ limits: { maxConnections: 7 }, requestGate: new RequestGate(33) });
     wire.send(encodeValues(RecordType.GET_VALUES, [['FCGI_MPXS_CONNS', ''], ['FCGI_MAX_REQS', ''], ['OTHER', '']]));
     wire.send(encodeValues(RecordType.GET_VALUES, [['FCGI_MAX_CONNS', '']]));
     expect(wire.management().map((m) => m.pairs)).toEqual([
@@ -104,10 +104,10 @@ describe('Connection', () => {
   });
 
   it('rejects requests over the concurrent limit with OVERLOADED, shared across connections', () => {
-    const slots = new RequestSlots(2);
+    const requestGate = new RequestGate(2);
     const first = collectRequests();
-    const a = createWire({ onRequest: first.onRequest, slots });
-    const b = createWire({ onRequest: first.onRequest, slots });
+    const a = createWire({ onRequest: first.onRequest, requestGate });
+    const b = createWire({ onRequest: first.onRequest, requestGate });
     a.send(requestRecords(1, PARAMS, '', { keepConn: true }), requestRecords(2, PARAMS, '', { keepConn: true }));
     b.send(requestRecords(1, PARAMS, '', { keepConn: true }));
     expect(first.requests).toHaveLength(2);
@@ -115,8 +115,8 @@ describe('Connection', () => {
     first.requests[0]!.end();
     b.send(requestRecords(2, PARAMS, '', { keepConn: true }));
     expect(first.requests).toHaveLength(3);
-    expect(slots.active).toBe(2);
-    expect(slots.refused).toBe(1);
+    expect(requestGate.active).toBe(2);
+    expect(requestGate.refused).toBe(1);
   });
 
   it('aborts the signal and the body on ABORT_REQUEST and answers with exactly one END_REQUEST', async () => {
@@ -163,9 +163,9 @@ describe('Connection', () => {
       ['without FCGI_KEEP_CONN', false],
       ['with FCGI_KEEP_CONN', true],
     ])('ends a lone request %s with an ABORT_REQUEST record and a closed connection, never END_REQUEST', (_name, keepConn) => {
-      const slots = new RequestSlots(10);
+      const requestGate = new RequestGate(10);
       const { requests, onRequest } = collectRequests();
-      const wire = createWire({ onRequest, slots });
+      const wire = createWire({ onRequest, requestGate });
       wire.send(requestRecords(1, PARAMS, '', { keepConn }));
       const request = requests[0]!;
       request.write([enc.encode('Status: 200\r\n\r\nchunk1\n')]);
@@ -177,13 +177,13 @@ describe('Connection', () => {
       expect(out.failed).toBe('abort-record');
       // Flushed, then closed: the record must reach the web server before the close.
       expect([wire.ended, wire.destroyed]).toEqual([true, false]);
-      expect([wire.connection.activeRequests, slots.active]).toEqual([0, 0]);
+      expect([wire.connection.activeRequests, requestGate.active]).toEqual([0, 0]);
     });
 
     it('fails only that request on a multiplexed connection: an empty END_REQUEST frees its id, the others and the connection go on', () => {
-      const slots = new RequestSlots(10);
+      const requestGate = new RequestGate(10);
       const { requests, onRequest } = collectRequests();
-      const wire = createWire({ onRequest, slots });
+      const wire = createWire({ onRequest, requestGate });
       wire.send(requestRecords(1, PARAMS, '', { keepConn: true }), requestRecords(2, PARAMS, '', { keepConn: true }));
       const [broken, healthy] = requests;
       broken!.write([enc.encode('partial')]);
@@ -196,7 +196,7 @@ describe('Connection', () => {
       expect(latin1(out.get(2)!.stdout)).toBe('one two');
       expect(out.get(2)!.end).toEqual({ appStatus: 0, protocolStatus: 0 });
       expect([wire.ended, wire.destroyed]).toEqual([false, false]);
-      expect(slots.active).toBe(0);
+      expect(requestGate.active).toBe(0);
       // The id is free again: the web server may start a new request with it.
       const mark = wire.writes.length;
       wire.send(requestRecords(1, PARAMS, '', { keepConn: true }));

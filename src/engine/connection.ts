@@ -16,26 +16,27 @@ import {
   type RecordHandler,
 } from '../protocol/index.js';
 import type { FastCGIRole } from '../types.js';
-import type { ConnectionSlots, IdleLink } from './connection-slots.js';
+import type { ConnectionGate, IdleLink } from './connection-gate.js';
 import { BodyTimeoutError, InputStream, type FlowControl } from './input-stream.js';
-import { RequestSlots, type EngineLimits } from './limits.js';
-import { FastCGIRequest, type RequestHost } from './request.js';
+import type { EngineLimits } from './limits.js';
+import type { RequestGate } from './request-gate.js';
+import { EngineRequest, type RequestHost } from './engine-request.js';
 import { RequestTable } from './request-table.js';
 import { unwatch, watch, type Watched } from './watchdog.js';
 import type { Transport } from './transport.js';
 
 export interface ConnectionOptions {
   /** Called once per request, when its PARAMS stream is complete. Must not throw. */
-  onRequest(request: FastCGIRequest): void;
+  onRequest(request: EngineRequest): void;
   /** A protocol violation; the connection is closed right after. */
   onError?(error: FastCGIProtocolError): void;
   /** The transport is closed or closing; no more output will be taken. */
   onClose?(): void;
   limits: EngineLimits;
   /** Concurrency shared by every connection of one application (FCGI_MAX_REQS). */
-  slots: RequestSlots;
+  requestGate: RequestGate;
   /** The application's connections (FCGI_MAX_CONNS), where this one may be evicted while idle. */
-  connections?: ConnectionSlots;
+  connections?: ConnectionGate;
 }
 
 const ROLES: Record<number, FastCGIRole | undefined> = {
@@ -57,9 +58,9 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   readonly #transport: Transport;
   readonly #options: ConnectionOptions;
   readonly #reader = new RecordReader(this);
-  readonly #requests = new RequestTable<FastCGIRequest>();
+  readonly #requests = new RequestTable<EngineRequest>();
   /** The request the last record was for: records come in runs for one request. */
-  #current: FastCGIRequest | undefined;
+  #current: EngineRequest | undefined;
   /** Input streams over their high-water mark (made when the first one is). */
   #held: Set<InputStream> | undefined;
   #waiters: Array<() => void> | undefined;
@@ -81,7 +82,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
    */
   readonly #watched: Watched & IdleLink = {
     inspect: (now) => this.#inspect(now),
-    slot: -1,
+    listIndex: -1,
     idlePrev: undefined,
     idleNext: undefined,
     idleLinked: false,
@@ -131,7 +132,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
 
   /**
    * The transport is gone (peer closed, reset, or we closed it). Aborts what is still running.
-   * `truncated` is reported when the peer stopped in the middle of a record.
+   * A peer that stopped in the middle of a record is reported to `onError`.
    */
   closed(): void {
     if (!this.#closed) {
@@ -221,7 +222,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     return new Promise((resolve) => (this.#waiters ??= []).push(resolve));
   }
 
-  finish(request: FastCGIRequest): void {
+  finish(request: EngineRequest): void {
     if (!this.#forget(request)) return;
     this.#afterRequest(request.keepConn);
   }
@@ -237,7 +238,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
    * that would cut every request on it: there an empty END_REQUEST follows instead, which
    * HAProxy rejects for that request only, and which frees the request id.
    */
-  fail(request: FastCGIRequest, first: readonly Uint8Array[]): void {
+  fail(request: EngineRequest, first: readonly Uint8Array[]): void {
     if (!this.#forget(request)) return;
     const broken = encodeRecord(RecordType.ABORT_REQUEST, request.id);
     if (!request.keepConn || !this.#multiplexed) {
@@ -261,11 +262,11 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   }
 
   /** Takes an ended request off the connection; false if it was not on it any more. */
-  #forget(request: FastCGIRequest): boolean {
+  #forget(request: EngineRequest): boolean {
     if (this.#requests.get(request.id) !== request) return false;
     this.#requests.delete(request.id);
     if (this.#current === request) this.#current = undefined;
-    this.#options.slots.release();
+    this.#options.requestGate.release();
     request.stdin.discard();
     request.data?.discard();
     return true;
@@ -283,7 +284,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
       return;
     }
     const admitted = !this.#draining || this.#admitOne;
-    if (!admitted || !this.#options.slots.acquire()) {
+    if (!admitted || !this.#options.requestGate.acquire()) {
       this.#reject(requestId, keepConn, ProtocolStatus.OVERLOADED);
       return;
     }
@@ -293,7 +294,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     const data = role === 'filter' ? new InputStream(this, limits.bodyHighWaterMark, Number.POSITIVE_INFINITY, now) : null;
     this.#admitOne = false;
     this.#served++;
-    const request = new FastCGIRequest(now, requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this);
+    const request = new EngineRequest(now, requestId, role, keepConn, stdin, data, limits.maxParamsBytes, this);
     this.#requests.set(requestId, request);
     if (this.#requests.size > 1) this.#multiplexed = true;
     this.#current = request;
@@ -303,7 +304,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     }
   }
 
-  #request(requestId: number): FastCGIRequest | undefined {
+  #request(requestId: number): EngineRequest | undefined {
     const current = this.#current;
     if (current !== undefined && current.id === requestId) return current;
     const request = this.#requests.get(requestId);
@@ -355,7 +356,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     const { limits } = this.#options;
     const known: Record<string, string> = {
       [MAX_CONNS]: String(limits.maxConnections),
-      [MAX_REQS]: String(this.#options.slots.max),
+      [MAX_REQS]: String(this.#options.requestGate.max),
       [MPXS_CONNS]: '1',
     };
     const answer: Array<[string, string]> = [];

@@ -36,33 +36,3 @@ export const DEFAULT_LIMITS: EngineLimits = {
   bodyTimeout: 60_000,
   requestTimeout: 0,
 };
-
-/** FCGI_MAX_REQS: concurrent requests counted over every connection of an application. */
-export class RequestSlots {
-  #active = 0;
-  #refused = 0;
-
-  constructor(readonly max: number) {}
-
-  /** Requests refused because every slot was taken. */
-  get refused(): number {
-    return this.#refused;
-  }
-
-  get active(): number {
-    return this.#active;
-  }
-
-  acquire(): boolean {
-    if (this.#active >= this.max) {
-      this.#refused++;
-      return false;
-    }
-    this.#active++;
-    return true;
-  }
-
-  release(): void {
-    this.#active--;
-  }
-}

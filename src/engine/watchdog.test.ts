@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { unwatch, watch, type Watched } from './watchdog.js';
 
 function member(seen: string[], name: string): Watched {
-  return { inspect: () => seen.push(name), slot: -1 };
+  return { inspect: () => seen.push(name), listIndex: -1 };
 }
 
 describe('the shared watchdog', () => {

@@ -1,7 +1,7 @@
-import { SlotList, type Slotted } from './slot-list.js';
+import { UnorderedList, type ListMember } from './unordered-list.js';
 
 /** Something a watchdog looks at on every tick. */
-export interface Watched extends Slotted {
+export interface Watched extends ListMember {
   inspect(now: number): void;
 }
 
@@ -12,13 +12,13 @@ function unref<T>(timer: T): T {
 }
 
 interface Group {
-  readonly members: SlotList<Watched>;
+  readonly members: UnorderedList<Watched>;
   timer: ReturnType<typeof setInterval> | undefined;
 }
 
 /**
  * One interval per tick length, shared by every connection that needs it: a connection costs a
- * list slot, not a timer (web servers that open a connection per request would pay one each).
+ * list entry, not a timer (web servers that open a connection per request would pay one each).
  * An interval stops itself on a tick that finds no member, not when the last one leaves: with a
  * connection per request, members come and go faster than intervals should be made.
  */
@@ -27,7 +27,7 @@ const groups = new Map<number, Group>();
 export function watch(member: Watched, tick: number): void {
   let group = groups.get(tick);
   if (group === undefined) {
-    group = { members: new SlotList(), timer: undefined };
+    group = { members: new UnorderedList(), timer: undefined };
     groups.set(tick, group);
   }
   group.members.add(member);

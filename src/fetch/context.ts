@@ -1,4 +1,4 @@
-import type { FastCGIRequest } from '../engine/request.js';
+import type { EngineRequest } from '../engine/engine-request.js';
 import type { ExecutionContext, FastCGIContext } from '../types.js';
 import { isHttps, paramText } from './cgi-request.js';
 
@@ -11,7 +11,7 @@ function toPort(text: string | undefined): number | undefined {
 }
 
 /** Every param as UTF-8 text; repeated names joined with ", ". */
-function decodeParams(request: FastCGIRequest): Record<string, string> {
+function decodeParams(request: EngineRequest): Record<string, string> {
   const params: Record<string, string> = Object.create(null);
   for (const [name, value] of request.params) {
     const text = utf8.decode(value);
@@ -50,13 +50,13 @@ class RequestContext implements FastCGIContext, ExecutionContext {
   readonly role: FastCGIContext['role'];
   readonly requestId: number;
   readonly waitUntil: (promise: Promise<unknown>) => void;
-  readonly [REQUEST]: FastCGIRequest;
+  readonly [REQUEST]: EngineRequest;
   readonly [HOME]: RequestContext;
   [PARAMS]: Record<string, string> | undefined;
   [DATA]: ReadableStream<Uint8Array> | null | undefined;
   [PROPS]: Record<string, unknown> | undefined;
 
-  constructor(request: FastCGIRequest, waitUntil: (promise: Promise<unknown>) => void) {
+  constructor(request: EngineRequest, waitUntil: (promise: Promise<unknown>) => void) {
     this.role = request.role;
     this.requestId = request.id;
     this.waitUntil = waitUntil;
@@ -144,7 +144,7 @@ class RequestContext implements FastCGIContext, ExecutionContext {
 
 /** The context for one request (see {@link RequestContext}). */
 export function createContext(
-  request: FastCGIRequest,
+  request: EngineRequest,
   waitUntil: (promise: Promise<unknown>) => void,
 ): FastCGIContext & ExecutionContext {
   return new RequestContext(request, waitUntil);

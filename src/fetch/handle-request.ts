@@ -1,5 +1,6 @@
 import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError } from '../engine/input-stream.js';
-import type { FastCGIRequest } from '../engine/request.js';
+import type { EngineRequest } from '../engine/engine-request.js';
+import { isToken } from '../http/is-token.js';
 import type { ErrorHandler, FetchHandler } from '../types.js';
 import { BadRequestError, paramText, requestHeaders, requestUrl, type ParamLookup } from './cgi-request.js';
 import { createContext } from './context.js';
@@ -29,7 +30,6 @@ export interface RequestHandlerOptions {
 const NO_BODY_METHODS = new Set(['GET', 'HEAD']);
 const NORMALIZED_METHODS = new Set(['DELETE', 'GET', 'HEAD', 'OPTIONS', 'POST', 'PUT']);
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 /** A CONTENT_LENGTH that is a length (Caddy sends -1 for a chunked body: unknown). */
 const LENGTH = /^\d+$/;
 
@@ -38,7 +38,7 @@ function requestMethod(params: ParamLookup): string {
   if (params.equals('REQUEST_METHOD', 'GET')) return 'GET';
   const method = params.text('REQUEST_METHOD');
   if (method === undefined || method === '') return 'GET';
-  if (!TOKEN.test(method)) throw new BadRequestError(`invalid method ${JSON.stringify(method)}`);
+  if (!isToken(method)) throw new BadRequestError(`invalid method ${JSON.stringify(method)}`);
   const upper = method.toUpperCase();
   if (FORBIDDEN_METHODS.has(upper)) throw new BadRequestError(`forbidden method ${method}`);
   return NORMALIZED_METHODS.has(upper) ? upper : method;
@@ -54,13 +54,13 @@ function isOrWraps(error: unknown, type: abstract new (...args: never[]) => Erro
 }
 
 /** What a light Request reads from the FastCGI request: the rest is made when first asked for. */
-class FastCGIRequestSource implements LightRequestSource {
+class EngineRequestSource implements LightRequestSource {
   #body: ReadableStream<Uint8Array> | null | undefined;
 
   constructor(
     readonly method: string,
     readonly url: string,
-    private readonly fcgi: FastCGIRequest,
+    private readonly fcgi: EngineRequest,
     private readonly hasBody: boolean,
   ) {}
 
@@ -92,7 +92,7 @@ class FastCGIRequestSource implements LightRequestSource {
  * BadRequestError for what cannot be a Request, BodyTooLargeError when CONTENT_LENGTH is over
  * the limit.
  */
-function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number, light: boolean): Request {
+function toRequest(fcgi: EngineRequest, get: ParamLookup, maxBodySize: number, light: boolean): Request {
   const method = requestMethod(get);
   const url = requestUrl(get);
   const contentLength = paramText(get, 'CONTENT_LENGTH');
@@ -101,7 +101,7 @@ function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number, 
   if (!hasBody) fcgi.stdin.discard();
   // The body is CONTENT_LENGTH bytes (RFC 3875 §4.2): none past it, and less is an error.
   else if (contentLength !== undefined && LENGTH.test(contentLength)) fcgi.stdin.setLength(Number(contentLength));
-  const source = new FastCGIRequestSource(method, url, fcgi, hasBody);
+  const source = new EngineRequestSource(method, url, fcgi, hasBody);
   if (light) return new LightRequest(source) as unknown as Request;
   try {
     const request = new NativeRequest(url, {
@@ -125,11 +125,11 @@ function toRequest(fcgi: FastCGIRequest, get: ParamLookup, maxBodySize: number, 
 /**
  * Runs one FastCGI request through a fetch handler, start to END_REQUEST. Never rejects: every
  * failure ends as a response (400, 413, 500 or `onError`'s) or, once the head is out, a broken
- * response (FastCGIRequest.fail).
+ * response (EngineRequest.fail).
  * Returns undefined when it finished synchronously (a handler that returned a plain response at
  * once), which spares a promise per request on the hot path.
  */
-export function handleRequest(fcgi: FastCGIRequest, options: RequestHandlerOptions): Promise<void> | undefined {
+export function handleRequest(fcgi: EngineRequest, options: RequestHandlerOptions): Promise<void> | undefined {
   const context = createContext(fcgi, options.waitUntil);
   let request: Request | undefined;
   let result: unknown;
@@ -154,7 +154,7 @@ export function handleRequest(fcgi: FastCGIRequest, options: RequestHandlerOptio
 async function answer(
   result: unknown,
   request: Request | undefined,
-  fcgi: FastCGIRequest,
+  fcgi: EngineRequest,
   options: RequestHandlerOptions,
 ): Promise<void> {
   let response: Response;
@@ -198,10 +198,10 @@ async function answer(
 
 /**
  * A body that broke after the head went out: the request fails as a broken response, the reason
- * going to the web server's log with it (FastCGIRequest.fail: the browser's transfer is cut
+ * going to the web server's log with it (EngineRequest.fail: the browser's transfer is cut
  * short rather than ended as complete); then `onError` hears of it.
  */
-async function failMidway(error: BodyStreamError, request: Request | undefined, fcgi: FastCGIRequest, options: RequestHandlerOptions): Promise<void> {
+async function failMidway(error: BodyStreamError, request: Request | undefined, fcgi: EngineRequest, options: RequestHandlerOptions): Promise<void> {
   const message = describe(error);
   fcgi.fail(`fastcgi-fetch: request failed: ${message}`);
   await notify(error, message, request, options);
@@ -210,7 +210,7 @@ async function failMidway(error: BodyStreamError, request: Request | undefined, 
 async function errorResponse(
   error: unknown,
   request: Request | undefined,
-  fcgi: FastCGIRequest,
+  fcgi: EngineRequest,
   options: RequestHandlerOptions,
 ): Promise<Response> {
   if (error instanceof BadRequestError) {
@@ -235,7 +235,7 @@ async function errorResponse(
 async function report(
   error: unknown,
   request: Request | undefined,
-  fcgi: FastCGIRequest,
+  fcgi: EngineRequest,
   options: RequestHandlerOptions,
 ): Promise<Response | undefined> {
   return notify(error, logToServer(error, fcgi), request, options);
@@ -246,7 +246,7 @@ function describe(error: unknown): string {
 }
 
 /** Writes the failure to FCGI_STDERR (the web server's error log); returns its one-line message. */
-function logToServer(error: unknown, fcgi: FastCGIRequest): string {
+function logToServer(error: unknown, fcgi: EngineRequest): string {
   const message = describe(error);
   fcgi.log(`fastcgi-fetch: request failed: ${message}`);
   return message;

@@ -3,11 +3,8 @@
  * names and values `Headers` would take unchanged, copied (the platform copies init headers at
  * construction). Anything else is left to the platform's own conversion.
  */
-import { CheckedHeaders } from './cgi-head.js';
-
-/** 1 for the chars of an HTTP token (a header name), by char code below 128. */
-const TOKEN_CHARS = new Uint8Array(128);
-for (const char of "!#$%&'*+-.^_`|~0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ") TOKEN_CHARS[char.charCodeAt(0)] = 1;
+import { isToken } from '../http/is-token.js';
+import { CheckedHeaders } from './encode-cgi-head.js';
 
 /**
  * Header names and values already found valid. Apps send the same few again and again; a Set
@@ -37,19 +34,9 @@ function isKnownPlainValue(text: string): boolean {
   return true;
 }
 
-// Loops rather than regular expressions: on these short strings they are about twice as fast.
-function isToken(text: string): boolean {
-  const length = text.length;
-  if (length === 0) return false;
-  for (let i = 0; i < length; i++) {
-    const code = text.charCodeAt(i);
-    if (code > 127 || TOKEN_CHARS[code] === 0) return false;
-  }
-  return true;
-}
-
 /** A header value `Headers` keeps unchanged: no NUL, CR, LF or char above U+00FF, no surrounding blanks. */
 function isPlainValue(text: string): boolean {
+  // A loop rather than a regular expression: on these short strings it is about twice as fast.
   const length = text.length;
   if (length === 0) return true;
   let code = text.charCodeAt(0);

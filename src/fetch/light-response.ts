@@ -9,7 +9,8 @@
  * platform's constructor at once (the "handover"), so rare cases are the platform's by
  * definition. Installed as the global `Response` by `installFastGlobals()`.
  */
-import type { CheckedHeaders } from './cgi-head.js';
+import { isNullBodyStatus } from '../http/null-body-status.js';
+import type { CheckedHeaders } from './encode-cgi-head.js';
 import { copyHeaderInit } from './header-init.js';
 import { exactPairs, findResponseSlots, followHeaders, markUncloneable } from './platform-slots.js';
 
@@ -113,7 +114,7 @@ function createState(body: unknown, init: unknown, bodyType: string): LightState
       }
       statusText = rawText;
     }
-    if (body !== null && (status === 204 || status === 205 || status === 304)) {
+    if (body !== null && isNullBodyStatus(status)) {
       return handover(body, { status: rawStatus, statusText: rawText, headers: rawHeaders }, bodyType);
     }
     if (rawHeaders !== undefined) {

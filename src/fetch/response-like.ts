@@ -4,6 +4,7 @@
  * responses that are not `instanceof Response` but have its shape: status, statusText, headers
  * and a body stream. Those are rebuilt as platform responses; anything else is not a response.
  */
+import { isNullBodyStatus } from '../http/null-body-status.js';
 import { NativeResponse } from './light-response.js';
 
 interface HeadersLike {
@@ -20,7 +21,6 @@ interface ResponseLike {
   body: unknown;
 }
 
-const NULL_BODY_STATUS = new Set([101, 103, 204, 205, 304]);
 const utf8 = new TextEncoder();
 
 function isHeadersLike(value: unknown): value is HeadersLike {
@@ -116,7 +116,7 @@ export function asResponse(value: unknown): Response | undefined {
   if (!isResponseLike(value)) return undefined;
   const headers = copyHeaders(value.headers);
   const statusText = typeof value.statusText === 'string' ? value.statusText : '';
-  if (NULL_BODY_STATUS.has(value.status)) {
+  if (isNullBodyStatus(value.status)) {
     const body = value.body as { cancel?: () => Promise<unknown> } | null;
     if (body !== null && typeof body === 'object' && typeof body.cancel === 'function') body.cancel().catch(() => {});
     return new NativeResponse(null, { status: value.status, statusText, headers });

@@ -1,5 +1,5 @@
-import type { FastCGIRequest } from '../engine/request.js';
-import { encodeHead, headBytes, headText, isAscii } from './cgi-head.js';
+import type { EngineRequest } from '../engine/engine-request.js';
+import { encodeCgiHead, headBytes, headText, isAscii } from './encode-cgi-head.js';
 import { headersToSend } from './decoded-by-fetch.js';
 import { plainBody } from './light-response.js';
 
@@ -23,8 +23,8 @@ function keepsDeclaredLength(status: number, isHead: boolean): boolean {
   return status === 304 || (isHead && !hasNoBody(status));
 }
 
-function headOf(request: FastCGIRequest, response: Response, contentLength: number | undefined, keepDeclaredLength: boolean): Uint8Array {
-  return encodeHead({
+function headOf(request: EngineRequest, response: Response, contentLength: number | undefined, keepDeclaredLength: boolean): Uint8Array {
+  return encodeCgiHead({
     status: response.status,
     statusText: response.statusText,
     headers: headersToSend(response),
@@ -94,7 +94,7 @@ function bareHead(status: number, defaultContentType: string | undefined): strin
  * Sends a light response whose body is a string or bytes (or none) at once: no stream, one
  * write with an exact length. Returns false, having done nothing, for any other response.
  */
-export function writePlainResponse(request: FastCGIRequest, response: Response, isHead: boolean): boolean {
+export function writePlainResponse(request: EngineRequest, response: Response, isHead: boolean): boolean {
   const plain = plainBody(response);
   if (plain === undefined) return false;
   const noBody = hasNoBody(plain.status);
@@ -140,7 +140,7 @@ export function writePlainResponse(request: FastCGIRequest, response: Response, 
  * ready at once in a single write with the head and END_REQUEST. Rejects with BodyStreamError,
  * leaving the request open, when the body fails after the head went out.
  */
-export async function writeResponse(request: FastCGIRequest, response: Response, isHead: boolean): Promise<void> {
+export async function writeResponse(request: EngineRequest, response: Response, isHead: boolean): Promise<void> {
   if (writePlainResponse(request, response, isHead)) return;
   const body = response.body;
   if (body === null || isHead || hasNoBody(response.status)) {
@@ -194,7 +194,7 @@ export async function writeResponse(request: FastCGIRequest, response: Response,
     reader.cancel(error).catch(() => {});
     if (request.done) return;
     if (!headSent) throw error;
-    // The request stays open: the caller logs to STDERR, then fails it (FastCGIRequest.fail).
+    // The request stays open: the caller logs to STDERR, then fails it (EngineRequest.fail).
     const reason = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     throw new BodyStreamError(`the response body failed after the head was sent: ${reason}`, { cause: error });
   } finally {

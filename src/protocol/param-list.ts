@@ -1,6 +1,9 @@
 import { latin1 } from './bytes.js';
 import { pairLengthEnd, readPairLength } from './pair-length.js';
-import { encodePairs, type DecodedPair } from './pairs.js';
+import { encodePairs } from './encode-pairs.js';
+
+/** A decoded pair: the value stays bytes until someone needs it as text. */
+export type DecodedPair = readonly [name: string, value: Uint8Array];
 
 const NAME_CACHE_SIZE = 512;
 const nameCache: Array<string | undefined> = new Array(NAME_CACHE_SIZE);
@@ -12,11 +15,11 @@ const nameCache: Array<string | undefined> = new Array(NAME_CACHE_SIZE);
 function internName(bytes: Uint8Array, start: number, end: number): string {
   let hash = 2166136261;
   for (let i = start; i < end; i++) hash = Math.imul(hash ^ bytes[i]!, 16777619);
-  const slot = (hash >>> 0) % NAME_CACHE_SIZE;
-  const cached = nameCache[slot];
+  const index = (hash >>> 0) % NAME_CACHE_SIZE;
+  const cached = nameCache[index];
   if (cached !== undefined && sameText(bytes, start, end, cached)) return cached;
   const name = latin1(bytes, start, end);
-  if (name.length <= 64) nameCache[slot] = name;
+  if (name.length <= 64) nameCache[index] = name;
   return name;
 }
 

@@ -1,5 +1,5 @@
 import { HEADER_LENGTH, VERSION, isStreamType } from './constants.js';
-import { FastCGIProtocolError } from './errors.js';
+import { FastCGIProtocolError } from './protocol-error.js';
 
 /** Where a {@link RecordReader} delivers what it decodes. */
 export interface RecordHandler {

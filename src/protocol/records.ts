@@ -6,7 +6,7 @@ import {
   VERSION,
   type ProtocolStatus,
 } from './constants.js';
-import { encodePairs, type Pair } from './pairs.js';
+import { encodePairs, type Pair } from './encode-pairs.js';
 
 /** Writes a record header at `offset` of `target`. */
 export function writeHeader(

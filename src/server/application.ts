@@ -1,6 +1,7 @@
 import { Connection } from '../engine/connection.js';
-import { ConnectionSlots } from '../engine/connection-slots.js';
-import { DEFAULT_LIMITS, RequestSlots, type EngineLimits } from '../engine/limits.js';
+import { ConnectionGate } from '../engine/connection-gate.js';
+import { DEFAULT_LIMITS, type EngineLimits } from '../engine/limits.js';
+import { RequestGate } from '../engine/request-gate.js';
 import type { Transport } from '../engine/transport.js';
 import { installFastGlobals, lightRequests } from '../fetch/fast-globals.js';
 import { handleRequest, type RequestHandlerOptions } from '../fetch/handle-request.js';
@@ -84,8 +85,8 @@ export function createApplication(app: App, options: ApplicationOptions = {}): A
     bodyTimeout: options.bodyTimeout ?? DEFAULT_LIMITS.bodyTimeout,
     requestTimeout: options.requestTimeout ?? DEFAULT_LIMITS.requestTimeout,
   };
-  const slots = new RequestSlots(options.maxRequests ?? 1024);
-  const connections = new ConnectionSlots(limits.maxConnections);
+  const requestGate = new RequestGate(options.maxRequests ?? 1024);
+  const connections = new ConnectionGate(limits.maxConnections);
   const work = new WorkTracker();
   const log = options.log ?? stderrLine;
   const handlerOptions: RequestHandlerOptions = {
@@ -102,7 +103,7 @@ export function createApplication(app: App, options: ApplicationOptions = {}): A
     attach(transport) {
       return new Connection(transport, {
         limits,
-        slots,
+        requestGate,
         connections,
         onRequest: (request) => {
           totalRequests++;
@@ -122,13 +123,13 @@ export function createApplication(app: App, options: ApplicationOptions = {}): A
     settled: () => work.settled(),
     limits,
     get activeRequests() {
-      return slots.active;
+      return requestGate.active;
     },
     get totalRequests() {
       return totalRequests;
     },
     get refusedRequests() {
-      return slots.refused;
+      return requestGate.refused;
     },
   };
 }

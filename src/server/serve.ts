@@ -8,7 +8,7 @@ import { resolveTarget, type ListenTarget } from './listen-target.js';
 import { listenOnOwnFd } from './listen-own-fd.js';
 import { attachSocket } from './socket-connection.js';
 import { listenNatively, type AcceptedSocket, type NativeListener } from '../net/listener.js';
-import { SlotList, type Slotted } from '../engine/slot-list.js';
+import { UnorderedList, type ListMember } from '../engine/unordered-list.js';
 import { applySocketAccess, clearStaleSocket, resolveSocketAccess } from './unix-socket.js';
 
 /** Options for {@link serve}. Listen options are exclusive: `fd`, else `path`, else `port`. */
@@ -80,7 +80,7 @@ export interface FastCGIServer {
 }
 
 /** An accepted socket and the engine connection over it. */
-interface OpenConnection extends Slotted {
+interface OpenConnection extends ListMember {
   readonly socket: AcceptedSocket;
   readonly connection: Connection;
 }
@@ -124,7 +124,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
   const allowed = options.webServerAddrs ??
     (process.env.FCGI_WEB_SERVER_ADDRS ?? '').split(',').map((a) => a.trim()).filter(Boolean);
   const allowList = allowed.length > 0 ? new Set(allowed.map(normalizeAddress)) : undefined;
-  const connections = new SlotList<OpenConnection>();
+  const connections = new UnorderedList<OpenConnection>();
   let totalConnections = 0;
   let lastRefusal = 0;
   // One line now and then, not one per connection of a flood.
@@ -148,7 +148,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
       socket.destroy();
       return;
     }
-    const open: OpenConnection = { socket, connection: attachSocket(socket, application), slot: -1 };
+    const open: OpenConnection = { socket, connection: attachSocket(socket, application), listIndex: -1 };
     connections.add(open);
     totalConnections++;
     socket.once('close', () => connections.remove(open));

@@ -1,4 +1,4 @@
-import type { Transport, TransportPeer } from '../client/transport.js';
+import type { Transport, TransportPeer } from '../client/connector-types.js';
 
 /** How the in-memory pipe behaves like a socket. */
 export interface PipeOptions {

@@ -1,4 +1,4 @@
-import { createClientCore, type ClientOptions, type FastCGIClient } from '../client/client.js';
+import { createClientOver, type ClientOptions, type FastCGIClient } from '../client/client.js';
 import type { App } from '../types.js';
 import { createApplication, type ApplicationOptions } from '../server/application.js';
 import { createMemoryPipe, type PipeOptions } from './memory-pipe.js';
@@ -30,7 +30,7 @@ export interface TestClient extends FastCGIClient {
  */
 export function createTestClient(app: App, options: TestClientOptions = {}): TestClient {
   const application = createApplication(app, options);
-  const client = createClientCore(
+  const client = createClientOver(
     async (peer) => {
       const [clientEnd, appEnd] = createMemoryPipe(options);
       const connection = application.attach(appEnd);

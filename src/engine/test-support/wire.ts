@@ -15,8 +15,9 @@ import {
   type Pair,
 } from '../../protocol/index.js';
 import { Connection, type ConnectionOptions } from '../connection.js';
-import { DEFAULT_LIMITS, RequestSlots, type EngineLimits } from '../limits.js';
-import type { FastCGIRequest } from '../request.js';
+import { DEFAULT_LIMITS, type EngineLimits } from '../limits.js';
+import { RequestGate } from '../request-gate.js';
+import type { EngineRequest } from '../engine-request.js';
 import type { Transport } from '../transport.js';
 
 export interface RequestOutput {
@@ -25,7 +26,7 @@ export interface RequestOutput {
   end?: { appStatus: number; protocolStatus: number };
   /** Whether STDOUT was closed with its empty record. */
   stdoutClosed: boolean;
-  /** How the application failed the request (FastCGIRequest.fail): an ABORT_REQUEST record, then maybe an empty END_REQUEST. */
+  /** How the application failed the request (EngineRequest.fail): an ABORT_REQUEST record, then maybe an empty END_REQUEST. */
   failed?: 'abort-record' | 'abort-record+empty-end';
 }
 
@@ -45,9 +46,9 @@ export interface Wire {
   management(): Array<{ type: number; pairs: Array<[string, string]>; content: Uint8Array }>;
 }
 
-export interface WireOptions extends Partial<Omit<ConnectionOptions, 'limits' | 'slots'>> {
+export interface WireOptions extends Partial<Omit<ConnectionOptions, 'limits' | 'requestGate'>> {
   limits?: Partial<EngineLimits>;
-  slots?: RequestSlots;
+  requestGate?: RequestGate;
 }
 
 export function createWire(options: WireOptions = {}): Wire {
@@ -99,7 +100,7 @@ export function createWire(options: WireOptions = {}): Wire {
       options.onError?.(error);
     },
     limits: { ...DEFAULT_LIMITS, ...options.limits },
-    slots: options.slots ?? new RequestSlots(100),
+    requestGate: options.requestGate ?? new RequestGate(100),
     ...(options.connections === undefined ? {} : { connections: options.connections }),
   });
   return wire;
@@ -178,7 +179,7 @@ export function parseCgi(stdout: Uint8Array): { status: string; headers: Array<[
 }
 
 /** Collects the requests a connection starts. */
-export function collectRequests(): { requests: FastCGIRequest[]; onRequest(request: FastCGIRequest): void } {
-  const requests: FastCGIRequest[] = [];
+export function collectRequests(): { requests: EngineRequest[]; onRequest(request: EngineRequest): void } {
+  const requests: EngineRequest[] = [];
   return { requests, onRequest: (request) => requests.push(request) };
 }

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { FastCGIRequest, RequestHost } from '../engine/request.js';
+import type { EngineRequest, RequestHost } from '../engine/engine-request.js';
 import { RecordReader, RecordType } from '../protocol/index.js';
 
 /**
@@ -61,12 +61,12 @@ export class CgiOutputHost implements RequestHost {
     });
   }
 
-  finish(_request: FastCGIRequest): void {
+  finish(_request: EngineRequest): void {
     this.#finish();
   }
 
   /** CGI (RFC 3875) ends the body where stdout ends and has no way to mark it broken: the output just stops. */
-  fail(_request: FastCGIRequest, first: readonly Uint8Array[]): void {
+  fail(_request: EngineRequest, first: readonly Uint8Array[]): void {
     this.write(first);
     this.#finish();
   }

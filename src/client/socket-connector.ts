@@ -1,6 +1,6 @@
 import { nativeSocketApi } from '../net/runtime-sockets.js';
 import { nodeConnector, type ClientAddress } from './node-connector.js';
-import type { Connector } from './transport.js';
+import type { Connector } from './connector-types.js';
 
 export type { ClientAddress } from './node-connector.js';
 

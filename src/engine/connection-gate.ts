@@ -1,4 +1,4 @@
-/** A connection as {@link ConnectionSlots} sees it: links of an intrusive list, no node per entry. */
+/** A connection as {@link ConnectionGate} sees it: links of an intrusive list, no node per entry. */
 export interface IdleLink {
   idlePrev: IdleLink | undefined;
   idleNext: IdleLink | undefined;
@@ -15,7 +15,7 @@ export interface IdleLink {
  * flood of connections that never send a request cannot lock the web server out. Only when every
  * connection has a request in flight is a newcomer refused.
  */
-export class ConnectionSlots {
+export class ConnectionGate {
   #open = 0;
   /** Idle longest: evicted first. */
   #oldest: IdleLink | undefined;

@@ -1,3 +1,4 @@
+import { isToken } from '../http/is-token.js';
 import { FastCGIProtocolError, latin1 } from '../protocol/index.js';
 
 /** The CGI response head at the start of STDOUT, as a web server reads it. */
@@ -8,13 +9,12 @@ export interface CgiHead {
 }
 
 const STATUS = /^(\d{3})(?:[ \t]+(.*))?$/;
-const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
 /**
  * Gathers STDOUT bytes until the blank line that ends the CGI head (CRLF or bare LF, as CGI
  * allows), then parses it. A head larger than `maxSize` is a protocol error, not a buffer leak.
  */
-export class HeadParser {
+export class CgiHeadParser {
   #buffer = new Uint8Array(0);
   #scanned = 0;
 
@@ -33,7 +33,7 @@ export class HeadParser {
       else if (joined[i + 1] === 13 && joined[i + 2] === 10) end = i + 3;
       if (end < 0) continue;
       if (end > this.maxSize) break;
-      return { head: parseHead(latin1(joined.subarray(0, i))), rest: joined.subarray(end) };
+      return { head: parseCgiHead(latin1(joined.subarray(0, i))), rest: joined.subarray(end) };
     }
     this.#scanned = joined.length;
     if (joined.length > this.maxSize) {
@@ -51,7 +51,7 @@ export class HeadParser {
 }
 
 /** Parses the head lines: `Status:` sets the status, `Location:` alone means 302, the rest are headers. */
-export function parseHead(text: string): CgiHead {
+export function parseCgiHead(text: string): CgiHead {
   const headers = new Headers();
   let status: number | undefined;
   let statusText = '';
@@ -59,7 +59,7 @@ export function parseHead(text: string): CgiHead {
     if (line === '') continue;
     const colon = line.indexOf(':');
     const name = colon > 0 ? line.slice(0, colon).trim() : '';
-    if (!TOKEN.test(name)) throw new FastCGIProtocolError(`malformed CGI header line ${JSON.stringify(line)}`);
+    if (!isToken(name)) throw new FastCGIProtocolError(`malformed CGI header line ${JSON.stringify(line)}`);
     const value = line.slice(colon + 1).trim();
     if (name.toLowerCase() === 'status') {
       const match = STATUS.exec(value);

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SlotList, type Slotted } from './slot-list.js';
+import { UnorderedList, type ListMember } from './unordered-list.js';
 
-describe('SlotList', () => {
+describe('UnorderedList', () => {
   it('holds exactly the items added and not removed since, for any sequence', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 9 })), { maxLength: 100 }), (ops) => {
-        const items: Slotted[] = Array.from({ length: 10 }, () => ({ slot: -1 }));
-        const list = new SlotList<Slotted>();
-        const model = new Set<Slotted>();
+        const items: ListMember[] = Array.from({ length: 10 }, () => ({ listIndex: -1 }));
+        const list = new UnorderedList<ListMember>();
+        const model = new Set<ListMember>();
         for (const [add, index] of ops) {
           const item = items[index]!;
           if (add) {
@@ -21,7 +21,7 @@ describe('SlotList', () => {
           expect(list.size).toBe(model.size);
         }
         expect(new Set(list.snapshot())).toEqual(model);
-        for (const item of items) expect(item.slot >= 0).toBe(model.has(item));
+        for (const item of items) expect(item.listIndex >= 0).toBe(model.has(item));
       }),
     );
   });

@@ -7,12 +7,12 @@ import { encodeOutput } from './output.js';
 export interface RequestHost {
   write(chunks: readonly Uint8Array[]): boolean;
   writable(): Promise<void>;
-  finish(request: FastCGIRequest): void;
+  finish(request: EngineRequest): void;
   /**
-   * Ends `request` so that the web server sees a broken response (see FastCGIRequest.fail);
+   * Ends `request` so that the web server sees a broken response (see EngineRequest.fail);
    * `first` (records of the request's own) goes out in the same write.
    */
-  fail(request: FastCGIRequest, first: readonly Uint8Array[]): void;
+  fail(request: EngineRequest, first: readonly Uint8Array[]): void;
 }
 
 const utf8 = new TextEncoder();
@@ -23,7 +23,7 @@ const NO_BYTES: readonly Uint8Array[] = [];
  * One FastCGI request as the engine sees it: its params, its input streams, and the output
  * side (STDOUT, STDERR, END_REQUEST). Knows nothing of `Request`/`Response`.
  */
-export class FastCGIRequest {
+export class EngineRequest {
   /** CGI params in arrival order; names may repeat (nginx 1.22 repeats duplicated headers). */
   readonly params = new ParamList();
   #paramsDecoder: PairDecoder | undefined;

@@ -1,3 +1,5 @@
+import { isToken } from '../http/is-token.js';
+
 const utf8 = new TextEncoder();
 const ASCII = /^[\x00-\x7f]*$/;
 
@@ -52,7 +54,6 @@ const REASONS: Record<number, string> = {
   511: 'Network Authentication Required',
 };
 
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const BAD_VALUE = /[\0\r\n]/;
 
 /**
@@ -100,7 +101,7 @@ function forEachHeader(headers: Headers | CheckedHeaders | HeadersInit | undefin
     return;
   }
   const checked = (name: string, value: string) => {
-    if (!TOKEN.test(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
+    if (!isToken(name)) throw new TypeError(`invalid header name ${JSON.stringify(name)}`);
     const trimmed = value.trim();
     if (BAD_VALUE.test(trimmed)) throw new TypeError(`invalid value for header ${name}`);
     each(name.toLowerCase(), trimmed);
@@ -110,7 +111,7 @@ function forEachHeader(headers: Headers | CheckedHeaders | HeadersInit | undefin
 }
 
 /** The CGI response head (see {@link headText}) as bytes. */
-export function encodeHead(options: HeadOptions): Uint8Array {
+export function encodeCgiHead(options: HeadOptions): Uint8Array {
   return headBytes(headText(options));
 }
 

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeBeginRequest } from '../protocol/index.js';
-import { ConnectionSlots, type IdleLink } from './connection-slots.js';
+import { ConnectionGate, type IdleLink } from './connection-gate.js';
 import { collectRequests, createWire, requestRecords } from './test-support/wire.js';
 
-function link(name: string, evicted: string[], slots: ConnectionSlots): IdleLink & { name: string } {
+function link(name: string, evicted: string[], gate: ConnectionGate): IdleLink & { name: string } {
   const item = {
     name,
     idlePrev: undefined,
@@ -12,44 +12,44 @@ function link(name: string, evicted: string[], slots: ConnectionSlots): IdleLink
     idleLinked: false,
     evict: () => {
       evicted.push(name);
-      slots.closed(item);
+      gate.closed(item);
     },
   };
   return item;
 }
 
-describe('ConnectionSlots', () => {
+describe('ConnectionGate', () => {
   it('evicts the connections idle longest first, in the order they became idle, for any sequence', () => {
     // Model: an array of idle names, oldest first.
     type Op = ['open' | 'busy' | 'idle' | 'close' | 'admit', number];
     const op = fc.tuple(fc.constantFrom('open', 'busy', 'idle', 'close', 'admit'), fc.integer({ min: 0, max: 7 })) as fc.Arbitrary<Op>;
     fc.assert(
       fc.property(fc.array(op, { maxLength: 120 }), (ops) => {
-        const slots = new ConnectionSlots(4);
+        const gate = new ConnectionGate(4);
         const evicted: string[] = [];
-        const links = Array.from({ length: 8 }, (_, i) => link(`c${i}`, evicted, slots));
+        const links = Array.from({ length: 8 }, (_, i) => link(`c${i}`, evicted, gate));
         const open = new Set<number>();
         let idle: number[] = [];
         for (const [kind, i] of ops) {
           const item = links[i]!;
           if (kind === 'open' && !open.has(i)) {
-            slots.opened(item);
+            gate.opened(item);
             open.add(i);
             idle.push(i);
           } else if (kind === 'busy' && open.has(i)) {
-            slots.busy(item);
+            gate.busy(item);
             idle = idle.filter((x) => x !== i);
           } else if (kind === 'idle' && open.has(i)) {
-            slots.idle(item);
+            gate.idle(item);
             if (!idle.includes(i)) idle.push(i);
           } else if (kind === 'close' && open.has(i)) {
-            slots.closed(item);
+            gate.closed(item);
             open.delete(i);
             idle = idle.filter((x) => x !== i);
           } else if (kind === 'admit') {
             const before = evicted.length;
             const expectRoom = open.size < 4 || idle.length > 0;
-            expect(slots.admit()).toBe(expectRoom);
+            expect(gate.admit()).toBe(expectRoom);
             if (open.size >= 4 && idle.length > 0) {
               const oldest = idle.shift()!;
               open.delete(oldest);
@@ -58,42 +58,42 @@ describe('ConnectionSlots', () => {
               expect(evicted.length).toBe(before);
             }
           }
-          expect(slots.open).toBe(open.size);
+          expect(gate.open).toBe(open.size);
         }
       }),
     );
   });
 
   it('makes room from a connection that has not sent anything yet, never from one with a request in flight', () => {
-    const slots = new ConnectionSlots(2);
+    const gate = new ConnectionGate(2);
     const { requests, onRequest } = collectRequests();
-    const busy = createWire({ onRequest, connections: slots });
+    const busy = createWire({ onRequest, connections: gate });
     busy.send(requestRecords(1, [['REQUEST_METHOD', 'GET']], '', { keepConn: true }));
     expect(requests).toHaveLength(1);
-    const silent = createWire({ onRequest, connections: slots });
+    const silent = createWire({ onRequest, connections: gate });
 
-    expect(slots.admit()).toBe(true);
+    expect(gate.admit()).toBe(true);
     expect([silent.ended, busy.ended]).toEqual([true, false]);
     expect(silent.connection.isClosed).toBe(true);
-    const third = createWire({ onRequest, connections: slots });
+    const third = createWire({ onRequest, connections: gate });
     // Both open connections now busy: the one just opened has its BEGIN_REQUEST in.
     third.send(encodeBeginRequest(1, 1, true));
-    expect(slots.admit()).toBe(false);
+    expect(gate.admit()).toBe(false);
     expect([busy.ended, third.ended]).toEqual([false, false]);
 
     // Once its request ends, the connection is idle again and can make room.
     requests[0]!.end();
     expect(busy.ended).toBe(false);
-    expect(slots.admit()).toBe(true);
+    expect(gate.admit()).toBe(true);
     expect(busy.ended).toBe(true);
   });
 
   it('frees the place of a connection the moment the engine closes it', () => {
-    const slots = new ConnectionSlots(1);
-    const wire = createWire({ connections: slots });
-    expect(slots.open).toBe(1);
+    const gate = new ConnectionGate(1);
+    const wire = createWire({ connections: gate });
+    expect(gate.open).toBe(1);
     wire.connection.closed();
-    expect(slots.open).toBe(0);
-    expect(slots.admit()).toBe(true);
+    expect(gate.open).toBe(0);
+    expect(gate.admit()).toBe(true);
   });
 });

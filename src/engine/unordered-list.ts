@@ -1,6 +1,6 @@
-/** Something kept in a {@link SlotList}: the list records the item's index here (-1: not in one). */
-export interface Slotted {
-  slot: number;
+/** Something kept in a {@link UnorderedList}: the list records the item's index here (-1: not in one). */
+export interface ListMember {
+  listIndex: number;
 }
 
 /**
@@ -9,7 +9,7 @@ export interface Slotted {
  * long-lived Map or Set keyed by each new connection made the garbage collector promote and
  * copy about twice as much per connection, measured with a connection per request.
  */
-export class SlotList<T extends Slotted> {
+export class UnorderedList<T extends ListMember> {
   readonly #items: T[] = [];
 
   get size(): number {
@@ -17,20 +17,20 @@ export class SlotList<T extends Slotted> {
   }
 
   add(item: T): void {
-    if (item.slot >= 0) return;
-    item.slot = this.#items.length;
+    if (item.listIndex >= 0) return;
+    item.listIndex = this.#items.length;
     this.#items.push(item);
   }
 
   remove(item: T): void {
-    const index = item.slot;
+    const index = item.listIndex;
     if (index < 0 || this.#items[index] !== item) return;
     // Swap-remove: the last item takes the leaving one's place.
     const last = this.#items.pop()!;
-    item.slot = -1;
+    item.listIndex = -1;
     if (last !== item) {
       this.#items[index] = last;
-      last.slot = index;
+      last.listIndex = index;
     }
   }
 

@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { headText } from './cgi-head.js';
+import { headText } from './encode-cgi-head.js';
 
 /** Where RFC 9110 renamed a status and node:http kept the older name. */
 const RFC_9110_NAMES: Record<number, string> = { 413: 'Content Too Large', 422: 'Unprocessable Content' };
