@@ -37,7 +37,7 @@ export type Command = ServeCommand | DevCommand | { readonly command: 'help'; re
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** One command-line flag: how node:util parses it, its environment variable, the `serve()` options it sets. */
-export interface FlagSpec {
+interface FlagSpec {
   readonly type: 'string' | 'boolean';
   readonly short?: string;
   /** Read when the flag is absent. */
