@@ -1,6 +1,5 @@
 import type { App, FetchHandler } from '../types.js';
 import { renderStatus } from './status-format.js';
-import { POOL_DEFAULTS } from './pool-options.js';
 
 /** A request in flight, as the status page (`?full`) and the slow log show it. */
 export interface InFlight {
@@ -233,7 +232,7 @@ export function withStatus(
   report: (full: boolean) => Promise<StatusReport>,
 ): FetchHandler {
   const fetch = toHandler(app);
-  const { statusPath, pingPath, pingResponse = POOL_DEFAULTS.pingResponse } = paths;
+  const { statusPath, pingPath, pingResponse = 'pong' } = paths;
   return async (request, context, executionContext) => {
     const entry = counters.begin(request);
     try {
