@@ -1,8 +1,8 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseListen, type ListenTarget } from '../server/listen-target.js';
-import { SERVE_DEFAULTS, type ServeOptions } from '../server/options.js';
 import { CliError } from './errors.js';
 import { parsePoolOptions, POOL_FLAGS, POOL_HELP, type PoolOptions } from './pool-options.js';
+import { SERVE_DEFAULTS, type ServeOptions } from '../server/options.js';
 
 /** `fastcgi-fetch serve`: everything the server needs, from flags then environment variables. */
 export interface ServeCommand {
