@@ -2,6 +2,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { parseListen, type ListenTarget } from '../server/listen-target.js';
 import { CliError } from './cli-error.js';
 import { parsePoolOptions, POOL_FLAGS, POOL_HELP, type PoolOptions } from './pool-options.js';
+import { SERVE_DEFAULTS, type ServeOptions } from '../server/options.js';
 
 /** `fastcgi-fetch serve`: everything the server needs, from flags then environment variables. */
 export interface ServeCommand {
@@ -35,6 +36,44 @@ export type Command = ServeCommand | DevCommand | { readonly command: 'help'; re
 
 type Env = Readonly<Record<string, string | undefined>>;
 
+/** One command-line flag: how node:util parses it, its environment variable, the `serve()` options it sets. */
+interface FlagSpec {
+  readonly type: 'string' | 'boolean';
+  readonly short?: string;
+  /** Read when the flag is absent. */
+  readonly env?: string;
+  /** The ServeOptions keys the flag sets; none for the CLI's own flags (workers, status page, pool). */
+  readonly sets?: readonly (keyof ServeOptions)[];
+}
+
+/**
+ * Every `serve` flag, in one table: parsing, environment variables and the options they set all
+ * come from here. $FASTCGI_LISTEN is --listen's variable, but serve() reads it (after fd 0).
+ */
+export const SERVE_FLAGS = {
+  listen: { type: 'string', short: 'l', sets: ['port', 'hostname', 'path'] },
+  fd: { type: 'string', env: 'FASTCGI_FD', sets: ['fd'] },
+  'socket-mode': { type: 'string', env: 'FASTCGI_SOCKET_MODE', sets: ['socketMode'] },
+  'socket-owner': { type: 'string', env: 'FASTCGI_SOCKET_OWNER', sets: ['socketOwner'] },
+  'socket-group': { type: 'string', env: 'FASTCGI_SOCKET_GROUP', sets: ['socketGroup'] },
+  workers: { type: 'string', short: 'w', env: 'FASTCGI_WORKERS' },
+  'status-path': { type: 'string', env: 'FASTCGI_STATUS_PATH' },
+  'shutdown-timeout': { type: 'string', env: 'FASTCGI_SHUTDOWN_TIMEOUT', sets: ['closeTimeout'] },
+  ...POOL_FLAGS,
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Record<string, FlagSpec>;
+
+/** Every `dev` flag (the HTTP front's own, not serve options). */
+export const DEV_FLAGS = {
+  port: { type: 'string', short: 'p', env: 'PORT' },
+  host: { type: 'string' },
+  'no-watch': { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies Record<string, FlagSpec>;
+
+/** What `dev` does without its flags. */
+export const DEV_DEFAULTS = { port: 3000, host: 'localhost', watch: true } as const;
+
 export const USAGE = `Usage:
   fastcgi-fetch serve <module> [options]   run a fetch handler as a FastCGI application
   fastcgi-fetch dev <module> [options]     development HTTP front (not for production)
@@ -52,10 +91,10 @@ Where to listen (first that applies):
   --fd <n>                an inherited listening socket                    $FASTCGI_FD
   (none)                  the sockets systemd passes ($LISTEN_FDS), else fd 0 when a
                           web server spawned us (lighttpd bin-path, mod_fcgid,
-                          spawn-fcgi), else $FASTCGI_LISTEN, else 127.0.0.1:9000
+                          spawn-fcgi), else $FASTCGI_LISTEN, else ${SERVE_DEFAULTS.hostname}:${SERVE_DEFAULTS.port}
 
 Options:
-  --socket-mode <octal>   Unix socket file mode (default 660)           $FASTCGI_SOCKET_MODE
+  --socket-mode <octal>   Unix socket file mode (default ${SERVE_DEFAULTS.socketMode.toString(8)})           $FASTCGI_SOCKET_MODE
   --socket-owner <user>   Unix socket owner (root only)                 $FASTCGI_SOCKET_OWNER
   --socket-group <group>  Unix socket group, e.g. www-data so the web
                           server may connect (the user must be in it)   $FASTCGI_SOCKET_GROUP
@@ -64,7 +103,7 @@ Options:
   --status-path <path>    answer this path with server status           $FASTCGI_STATUS_PATH
                           (text; JSON with ?json or Accept: application/json)
   --shutdown-timeout <s>  seconds in-flight requests get on stop or restart
-                          before they are aborted (default 10)          $FASTCGI_SHUTDOWN_TIMEOUT
+                          before they are aborted (default ${SERVE_DEFAULTS.closeTimeout / 1000})          $FASTCGI_SHUTDOWN_TIMEOUT
   --help
 
 ${POOL_HELP}
@@ -81,8 +120,8 @@ Each request prints an access line, with the app's FCGI_STDERR lines (context.lo
 Not for production: put nginx, Apache, Caddy... in front of \`serve\` there.
 
 Options:
-  --port <n>      HTTP port (default 3000)            $PORT
-  --host <name>   HTTP address (default localhost)
+  --port <n>      HTTP port (default ${DEV_DEFAULTS.port})            $PORT
+  --host <name>   HTTP address (default ${DEV_DEFAULTS.host})
   --no-watch      do not restart on file changes
   --help
 `;
@@ -109,7 +148,10 @@ function pick(flag: string | undefined, env: Env, name: string): string | undefi
   return value === undefined || value === '' ? undefined : value;
 }
 
-function parse(argv: readonly string[], options: NonNullable<ParseArgsConfig['options']>) {
+function parse(argv: readonly string[], flags: Readonly<Record<string, FlagSpec>>) {
+  // node:util takes only its own fields of each flag.
+  const options: NonNullable<ParseArgsConfig['options']> = {};
+  for (const [name, { type, short }] of Object.entries(flags)) options[name] = short === undefined ? { type } : { type, short };
   try {
     return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
@@ -127,45 +169,36 @@ function moduleOf(positionals: readonly string[], env: Env, command: string): st
 }
 
 function parseServe(argv: readonly string[], env: Env): Command {
-  const { values, positionals } = parse(argv, {
-    listen: { type: 'string', short: 'l' },
-    fd: { type: 'string' },
-    'socket-mode': { type: 'string' },
-    'socket-owner': { type: 'string' },
-    'socket-group': { type: 'string' },
-    workers: { type: 'string', short: 'w' },
-    'status-path': { type: 'string' },
-    'shutdown-timeout': { type: 'string' },
-    ...POOL_FLAGS,
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parse(argv, SERVE_FLAGS);
   if (values.help) return { command: 'help', text: SERVE_HELP };
-  const str = (key: string) => {
+  const str = (key: keyof typeof SERVE_FLAGS) => {
     const value = values[key];
     return typeof value === 'string' ? value : undefined;
   };
+  /** The flag, else its environment variable. */
+  const flag = (key: Exclude<keyof typeof SERVE_FLAGS, 'listen' | 'help'>) => pick(str(key), env, SERVE_FLAGS[key].env);
   if (str('listen') !== undefined && str('fd') !== undefined) throw new CliError('use either --listen or --fd, not both', 2);
   // A flag beats every variable; $FASTCGI_LISTEN is left for serve() to weigh against fd 0.
-  const fd = pick(str('fd'), str('listen') === undefined ? env : {}, 'FASTCGI_FD');
+  const fd = str('listen') === undefined ? flag('fd') : str('fd');
   const listenText = str('listen');
   const listen: ListenTarget | undefined =
     fd !== undefined ? { kind: 'fd', fd: integer(fd, '--fd', 0, 65535) } : listenText !== undefined ? listenOf(listenText) : undefined;
-  const mode = pick(str('socket-mode'), env, 'FASTCGI_SOCKET_MODE');
+  const mode = flag('socket-mode');
   if (mode !== undefined && !/^0?[0-7]{3}$/.test(mode)) throw new CliError(`--socket-mode must be octal like 660, got ${JSON.stringify(mode)}`, 2);
-  const statusPath = pick(str('status-path'), env, 'FASTCGI_STATUS_PATH');
+  const statusPath = flag('status-path');
   if (statusPath !== undefined && !statusPath.startsWith('/')) throw new CliError('--status-path must start with /', 2);
-  const timeout = pick(str('shutdown-timeout'), env, 'FASTCGI_SHUTDOWN_TIMEOUT');
-  const seconds = timeout === undefined ? 10 : Number(timeout);
+  const timeout = flag('shutdown-timeout');
+  const seconds = timeout === undefined ? SERVE_DEFAULTS.closeTimeout / 1000 : Number(timeout);
   if (!Number.isFinite(seconds) || seconds < 0) throw new CliError(`--shutdown-timeout must be a number of seconds, got ${JSON.stringify(timeout)}`, 2);
-  const workers = pick(str('workers'), env, 'FASTCGI_WORKERS');
+  const workers = flag('workers');
   const workerCount = workers === undefined ? undefined : integer(workers, '--workers', 1, 1024);
   return {
     command: 'serve',
     module: moduleOf(positionals, env, 'serve'),
     listen,
     socketMode: mode === undefined ? undefined : parseInt(mode, 8),
-    socketOwner: pick(str('socket-owner'), env, 'FASTCGI_SOCKET_OWNER'),
-    socketGroup: pick(str('socket-group'), env, 'FASTCGI_SOCKET_GROUP'),
+    socketOwner: flag('socket-owner'),
+    socketGroup: flag('socket-group'),
     workers: workerCount,
     statusPath,
     shutdownTimeout: Math.round(seconds * 1000),
@@ -174,20 +207,15 @@ function parseServe(argv: readonly string[], env: Env): Command {
 }
 
 function parseDev(argv: readonly string[], env: Env): Command {
-  const { values, positionals } = parse(argv, {
-    port: { type: 'string', short: 'p' },
-    host: { type: 'string' },
-    'no-watch': { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parse(argv, DEV_FLAGS);
   if (values.help) return { command: 'help', text: DEV_HELP };
-  const port = pick(typeof values.port === 'string' ? values.port : undefined, env, 'PORT');
+  const port = pick(typeof values.port === 'string' ? values.port : undefined, env, DEV_FLAGS.port.env);
   return {
     command: 'dev',
     module: moduleOf(positionals, env, 'dev'),
-    host: typeof values.host === 'string' ? values.host : 'localhost',
-    port: port === undefined ? 3000 : integer(port, '--port', 0, 65535),
-    watch: values['no-watch'] !== true,
+    host: typeof values.host === 'string' ? values.host : DEV_DEFAULTS.host,
+    port: port === undefined ? DEV_DEFAULTS.port : integer(port, '--port', 0, 65535),
+    watch: values['no-watch'] === true ? false : DEV_DEFAULTS.watch,
   };
 }
 

@@ -1,3 +1,4 @@
+import { SERVE_DEFAULTS } from '../server/options.js';
 import { CliError } from './cli-error.js';
 
 /** php-fpm's pool settings that `serve` takes as flags: recycling, time limits, slow log, ping. */
@@ -15,24 +16,24 @@ export interface PoolOptions {
   readonly pingResponse: string;
 }
 
-/** No pool features: what `serve` does without these flags. */
-export const NO_POOL_OPTIONS: PoolOptions = {
+/** No pool features, php-fpm's "pong" as the ping answer: what `serve` does without these flags. */
+export const POOL_DEFAULTS: PoolOptions = {
   maxRequests: undefined,
-  requestTimeout: 0,
+  requestTimeout: SERVE_DEFAULTS.requestTimeout,
   slowlogTimeout: 0,
   slowlog: undefined,
   pingPath: undefined,
   pingResponse: 'pong',
 };
 
-/** The flags, for node:util parseArgs. */
+/** The pool flags: the environment variable each falls back to, and the `serve()` option it sets, if any. */
 export const POOL_FLAGS = {
-  'max-requests': { type: 'string' },
-  'request-timeout': { type: 'string' },
-  'slowlog-timeout': { type: 'string' },
-  slowlog: { type: 'string' },
-  'ping-path': { type: 'string' },
-  'ping-response': { type: 'string' },
+  'max-requests': { type: 'string', env: 'FASTCGI_MAX_REQUESTS' },
+  'request-timeout': { type: 'string', env: 'FASTCGI_REQUEST_TIMEOUT', sets: ['requestTimeout'] },
+  'slowlog-timeout': { type: 'string', env: 'FASTCGI_SLOWLOG_TIMEOUT' },
+  slowlog: { type: 'string', env: 'FASTCGI_SLOWLOG' },
+  'ping-path': { type: 'string', env: 'FASTCGI_PING_PATH' },
+  'ping-response': { type: 'string', env: 'FASTCGI_PING_RESPONSE' },
 } as const;
 
 export const POOL_HELP = `Pool (as php-fpm's pool settings):
@@ -45,13 +46,13 @@ export const POOL_HELP = `Pool (as php-fpm's pool settings):
                           the JavaScript stack when the loop is blocked $FASTCGI_SLOWLOG_TIMEOUT
   --slowlog <file>        where the slow log goes (default stderr)      $FASTCGI_SLOWLOG
   --ping-path <path>      answer this path without calling the app      $FASTCGI_PING_PATH
-  --ping-response <text>  what the ping path answers (default pong)     $FASTCGI_PING_RESPONSE
+  --ping-response <text>  what the ping path answers (default ${POOL_DEFAULTS.pingResponse})     $FASTCGI_PING_RESPONSE
 `;
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-function seconds(value: string | undefined, flag: string): number {
-  if (value === undefined) return 0;
+function seconds(value: string | undefined, flag: string, otherwise: number): number {
+  if (value === undefined) return otherwise;
   const n = Number(value);
   if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new CliError(`${flag} must be a number of seconds, got ${JSON.stringify(value)}`, 2);
   return Math.round(n * 1000);
@@ -66,11 +67,11 @@ export function parsePoolOptions(
   env: Env,
   context: { workers: number | undefined; statusPath: string | undefined },
 ): PoolOptions {
-  const get = (name: keyof typeof POOL_FLAGS, variable: string) => {
-    const value = flag(name) ?? env[variable];
+  const get = (name: keyof typeof POOL_FLAGS) => {
+    const value = flag(name) ?? env[POOL_FLAGS[name].env];
     return value === '' ? undefined : value;
   };
-  const maxText = get('max-requests', 'FASTCGI_MAX_REQUESTS');
+  const maxText = get('max-requests');
   let maxRequests: number | undefined;
   if (maxText !== undefined) {
     maxRequests = Number(maxText);
@@ -79,18 +80,18 @@ export function parsePoolOptions(
     }
     if (context.workers === undefined) throw new CliError('--max-requests needs --workers: a primary starts the replacement before the old worker leaves', 2);
   }
-  const slowlogTimeout = seconds(get('slowlog-timeout', 'FASTCGI_SLOWLOG_TIMEOUT'), '--slowlog-timeout');
-  const slowlog = get('slowlog', 'FASTCGI_SLOWLOG');
+  const slowlogTimeout = seconds(get('slowlog-timeout'), '--slowlog-timeout', POOL_DEFAULTS.slowlogTimeout);
+  const slowlog = get('slowlog');
   if (slowlog !== undefined && slowlogTimeout === 0) throw new CliError('--slowlog needs --slowlog-timeout (after how many seconds a request is slow)', 2);
-  const pingPath = get('ping-path', 'FASTCGI_PING_PATH');
+  const pingPath = get('ping-path');
   if (pingPath !== undefined && !pingPath.startsWith('/')) throw new CliError('--ping-path must start with /', 2);
   if (pingPath !== undefined && pingPath === context.statusPath) throw new CliError('--ping-path and --status-path must differ', 2);
   return {
     maxRequests,
-    requestTimeout: seconds(get('request-timeout', 'FASTCGI_REQUEST_TIMEOUT'), '--request-timeout'),
+    requestTimeout: seconds(get('request-timeout'), '--request-timeout', POOL_DEFAULTS.requestTimeout),
     slowlogTimeout,
     slowlog,
     pingPath,
-    pingResponse: get('ping-response', 'FASTCGI_PING_RESPONSE') ?? 'pong',
+    pingResponse: get('ping-response') ?? POOL_DEFAULTS.pingResponse,
   };
 }

@@ -1,4 +1,5 @@
-import { serve, type FastCGIServer, type ServeOptions } from '../server/serve.js';
+import { serve, type FastCGIServer } from '../server/serve.js';
+import type { ServeOptions } from '../server/options.js';
 import { resolveTarget, type ListenTarget } from '../server/listen-target.js';
 import type { App } from '../types.js';
 import type { ServeCommand } from './args.js';

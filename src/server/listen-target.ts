@@ -1,5 +1,6 @@
 import { readFileSync, readlinkSync, fstatSync } from 'node:fs';
 import { isCgiEnvironment } from '../cgi/environment.js';
+import { SERVE_DEFAULTS } from './options.js';
 import { takePassedSockets } from './systemd-sockets.js';
 
 /** Where a server listens. */
@@ -15,8 +16,6 @@ export type ListenTarget =
 /** The environment variable read when no listen option is given and fd 0 is not a listening socket. */
 export const LISTEN_ENV = 'FASTCGI_LISTEN';
 
-export const DEFAULT_PORT = 9000;
-
 /**
  * Parses a listen address: `host:port`, `[v6]:port`, `:port` or a bare port (on 127.0.0.1), or a
  * Unix socket path (anything containing "/", optionally prefixed `unix:`).
@@ -30,7 +29,7 @@ export function parseListen(text: string): ListenTarget {
   if (!match || !Number.isInteger(port) || port > 65535) {
     throw new TypeError(`cannot parse listen address ${JSON.stringify(text)}: use host:port, :port or /path/to.sock`);
   }
-  return { kind: 'tcp', host: match[1] ?? (match[2] || '127.0.0.1'), port };
+  return { kind: 'tcp', host: match[1] ?? (match[2] || SERVE_DEFAULTS.hostname), port };
 }
 
 /**
@@ -94,7 +93,7 @@ export function resolveTarget(options: ListenOptions, env: Record<string, string
   if (typeof options.fd === 'number') return { kind: 'fd', fd: options.fd };
   if (options.fd !== undefined) return { kind: 'fds', fds: [...options.fd], names: [] };
   if (options.path !== undefined) return { kind: 'unix', path: options.path };
-  if (options.port !== undefined) return { kind: 'tcp', host: options.hostname ?? '127.0.0.1', port: options.port };
+  if (options.port !== undefined) return { kind: 'tcp', host: options.hostname ?? SERVE_DEFAULTS.hostname, port: options.port };
   const passed = takePassedSockets(env);
   if (passed) return { kind: 'fds', ...passed };
   if (isListeningSocket(0)) return { kind: 'fd', fd: 0 };
@@ -102,5 +101,5 @@ export function resolveTarget(options: ListenOptions, env: Record<string, string
   if (isCgiEnvironment(env)) return { kind: 'cgi' };
   const fromEnv = env[LISTEN_ENV];
   if (fromEnv) return parseListen(fromEnv);
-  return { kind: 'tcp', host: options.hostname ?? '127.0.0.1', port: DEFAULT_PORT };
+  return { kind: 'tcp', host: options.hostname ?? SERVE_DEFAULTS.hostname, port: SERVE_DEFAULTS.port };
 }

@@ -9,7 +9,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { concat, decodeOutput, parseCgi, requestRecords } from '../engine/test-support/wire.js';
 import type { Pair } from '../protocol/index.js';
 import type { App } from '../types.js';
-import { serve, stopAccepting, type FastCGIServer, type ServeOptions, type ServeOptionsWithFetch } from './serve.js';
+import type { ServeOptions } from './options.js';
+import { serve, stopAccepting, type FastCGIServer, type ServeOptionsWithFetch } from './serve.js';
 import { isListeningSocket, parseListen, resolveTarget } from './listen-target.js';
 
 const GET: Pair[] = [['REQUEST_METHOD', 'GET'], ['REQUEST_URI', '/'], ['HTTP_HOST', 'h']];

@@ -3,43 +3,14 @@ import { createServer, type Server } from 'node:net';
 import type { Connection } from '../engine/connection.js';
 import type { App, FetchHandler } from '../types.js';
 import { runCgi } from '../cgi/run-cgi.js';
-import { createApplication, type ApplicationOptions } from './application.js';
+import { createApplication } from './application.js';
+import { SERVE_DEFAULTS, type ServeOptions } from './options.js';
 import { resolveTarget, type ListenTarget } from './listen-target.js';
 import { listenOnOwnFd } from './listen-own-fd.js';
 import { attachSocket } from './socket-connection.js';
 import { listenNatively, type AcceptedSocket, type NativeListener } from '../net/listener.js';
 import { UnorderedList, type ListMember } from '../engine/unordered-list.js';
 import { applySocketAccess, clearStaleSocket, resolveSocketAccess } from './unix-socket.js';
-
-/** Options for {@link serve}. Listen options are exclusive: `fd`, else `path`, else `port`. */
-export interface ServeOptions extends ApplicationOptions {
-  /** TCP port. With no listen option: fd 0 if it is a listening socket, else $FASTCGI_LISTEN, else 9000. */
-  port?: number;
-  /** TCP address to bind; default 127.0.0.1 (FastCGI should not face the internet). */
-  hostname?: string;
-  /** Unix socket path. A stale socket file is replaced; a live one is an error. */
-  path?: string;
-  /** File mode of the Unix socket; default 0o660 (owner and group, as php-fpm). */
-  socketMode?: number;
-  /** Owner of the Unix socket, a user name or uid (php-fpm's listen.owner); only root may set it. */
-  socketOwner?: string | number;
-  /**
-   * Group of the Unix socket, a name or gid (php-fpm's listen.group), e.g. `'www-data'` so the
-   * web server's workers may connect; a process that is not root must belong to that group.
-   */
-  socketGroup?: string | number;
-  /**
-   * An inherited listening socket (e.g. 0, where web servers put it), or several as an array.
-   * With no listen option, the sockets systemd passes (socket activation, $LISTEN_FDS) are used.
-   * Array sockets are accepted on by each process itself, even a cluster worker, which must
-   * then have inherited them under the same numbers.
-   */
-  fd?: number | readonly number[];
-  /** Addresses allowed to connect over TCP; default $FCGI_WEB_SERVER_ADDRS (comma-separated), else all. */
-  webServerAddrs?: readonly string[];
-  /** How long `close()` lets in-flight requests run before aborting them; default 10 s. */
-  closeTimeout?: number;
-}
 
 /** `serve({ fetch, ...options })`: the Bun/Deno/srvx shape. */
 export interface ServeOptionsWithFetch extends ServeOptions {
@@ -169,7 +140,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     const target = resolved;
     const access =
       target.kind === 'unix'
-        ? resolveSocketAccess({ mode: options.socketMode ?? 0o660, owner: options.socketOwner, group: options.socketGroup })
+        ? resolveSocketAccess({ mode: options.socketMode ?? SERVE_DEFAULTS.socketMode, owner: options.socketOwner, group: options.socketGroup })
         : undefined;
     // A cluster worker listens on the primary's socket, which is live by design.
     if (target.kind === 'unix' && !cluster.isWorker) await clearStaleSocket(target.path);
@@ -239,7 +210,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
       await listening;
       return handle;
     },
-    close({ timeout = options.closeTimeout ?? 10_000 } = {}) {
+    close({ timeout = options.closeTimeout ?? SERVE_DEFAULTS.closeTimeout } = {}) {
       closing ??= (async () => {
         await listening.catch(() => {});
         const stopped = closeListeners();

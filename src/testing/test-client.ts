@@ -1,6 +1,7 @@
 import { createClientOver, type ClientOptions, type FastCGIClient } from '../client/client.js';
 import type { App } from '../types.js';
-import { createApplication, type ApplicationOptions } from '../server/application.js';
+import { createApplication } from '../server/application.js';
+import type { ApplicationOptions } from '../server/options.js';
 import { createMemoryPipe, type PipeOptions } from './memory-pipe.js';
 
 /** Client options, application options and pipe options in one bag. */
