@@ -1,23 +1,33 @@
 /**
- * A raw FastCGI client side, enough to drive the engine without a web server: encodes whole
- * requests and collects responses by request id. Uses the repo's codec.
+ * The records a web server writes, built with the repo's codec: whole requests, their parts
+ * (so a test can send half a request, or cut one anywhere), ABORT_REQUEST and GET_VALUES.
  */
 import {
-  RecordReader,
-  concatBytes,
   RecordType,
   Role,
-  decodeEndRequest,
+  concatBytes,
   encodeBeginRequest,
   encodeParams,
+  encodeRecord,
   encodeStream,
+  encodeValues,
   type Pair,
-} from '../../src/protocol/index.js';
+} from '../../../src/protocol/index.js';
 
-/** The CGI params nginx sends for `GET <uri>` (the shape of /etc/nginx/fastcgi_params). */
+/** How a request begins: FCGI_KEEP_CONN (default off, as the protocol and nginx default) and the role. */
+export interface BeginOptions {
+  keepConn?: boolean;
+  /** Default responder (1). */
+  role?: number;
+}
+
+/**
+ * The CGI params nginx sends for `method uri` (the shape of /etc/nginx/fastcgi_params); an
+ * `extra` param replaces the one of the same name, or is added at the end.
+ */
 export function cgiParams(method: string, uri: string, extra: readonly Pair[] = []): Pair[] {
   const query = uri.indexOf('?');
-  return [
+  const params: Pair[] = [
     ['QUERY_STRING', query < 0 ? '' : uri.slice(query + 1)],
     ['REQUEST_METHOD', method],
     ['CONTENT_TYPE', ''],
@@ -38,68 +48,39 @@ export function cgiParams(method: string, uri: string, extra: readonly Pair[] = 
     ['HTTP_HOST', 'localhost:8080'],
     ['HTTP_USER_AGENT', 'bench'],
     ['HTTP_ACCEPT', '*/*'],
-    ...extra,
   ];
-}
-
-/** BEGIN_REQUEST, PARAMS, empty PARAMS, STDIN (body then empty): one buffer. */
-export function encodeRequest(id: number, params: readonly Pair[], body: Uint8Array = new Uint8Array(0), keepConn = true): Uint8Array {
-  // encodeParams already ends the PARAMS stream with its empty record.
-  return concatBytes([
-    encodeBeginRequest(id, Role.RESPONDER, keepConn),
-    encodeParams(id, params),
-    encodeStream(RecordType.STDIN, id, body, true),
-  ]);
-}
-
-/** One finished response: the STDOUT bytes (CGI head and body) and END_REQUEST's fields. */
-export interface CollectedResponse {
-  id: number;
-  stdout: Uint8Array;
-  appStatus: number;
-  protocolStatus: number;
-}
-
-/** Decodes responses as bytes arrive and reports each when its END_REQUEST comes. */
-export class ResponseCollector {
-  readonly #stdout = new Map<number, Uint8Array[]>();
-  readonly #reader: RecordReader;
-
-  constructor(onResponse: (response: CollectedResponse) => void, keepBodies = true) {
-    const stdout = this.#stdout;
-    this.#reader = new RecordReader({
-      record(type, id, content) {
-        if (type !== RecordType.END_REQUEST) return;
-        const chunks = stdout.get(id) ?? [];
-        stdout.delete(id);
-        const { appStatus, protocolStatus } = decodeEndRequest(content);
-        onResponse({ id, stdout: keepBodies ? Buffer.concat(chunks) : new Uint8Array(0), appStatus, protocolStatus });
-      },
-      streamData(type, id, data) {
-        if (type !== RecordType.STDOUT || !keepBodies) return;
-        let chunks = stdout.get(id);
-        if (chunks === undefined) stdout.set(id, (chunks = []));
-        chunks.push(data.slice());
-      },
-      streamEnd() {},
-    });
+  for (const pair of extra) {
+    const at = params.findIndex(([name]) => name === pair[0]);
+    if (at < 0) params.push(pair);
+    else params[at] = pair;
   }
-
-  push(bytes: Uint8Array): void {
-    this.#reader.push(bytes);
-  }
+  return params;
 }
 
-/** The status code of a CGI response head (200 when there is no Status line). */
-export function cgiStatus(stdout: Uint8Array): number {
-  const head = Buffer.from(stdout.subarray(0, Math.min(stdout.length, 64))).toString('latin1');
-  const match = /^Status: (\d{3})/i.exec(head);
-  return match ? Number(match[1]) : 200;
+/** BEGIN_REQUEST and the whole PARAMS stream (ended by its empty record). */
+export function beginRecords(id: number, params: Iterable<Pair>, { keepConn = false, role = Role.RESPONDER }: BeginOptions = {}): Uint8Array {
+  return concatBytes([encodeBeginRequest(id, role, keepConn), encodeParams(id, params)]);
 }
 
-/** The body of a CGI response (after the blank line). */
-export function cgiBody(stdout: Uint8Array): Buffer {
-  const bytes = Buffer.from(stdout);
-  const end = bytes.indexOf('\r\n\r\n');
-  return end < 0 ? Buffer.alloc(0) : bytes.subarray(end + 4);
+/** STDIN records for `body` (split at 65535 bytes), then the empty one unless `end` is false. */
+export function stdinRecords(id: number, body: Uint8Array | string = new Uint8Array(0), end = true): Uint8Array {
+  return encodeStream(RecordType.STDIN, id, typeof body === 'string' ? new TextEncoder().encode(body) : body, end);
+}
+
+/** Every record a web server sends for one request: BEGIN_REQUEST, PARAMS, STDIN; one buffer. */
+export function requestRecords(id: number, params: Iterable<Pair>, body?: Uint8Array | string, options?: BeginOptions): Uint8Array {
+  return concatBytes([beginRecords(id, params, options), stdinRecords(id, body)]);
+}
+
+/** The web server gives up on request `id`. */
+export function abortRecord(id: number): Uint8Array {
+  return encodeRecord(RecordType.ABORT_REQUEST, id);
+}
+
+/** A GET_VALUES management record asking for `names`. */
+export function getValuesRecord(names: readonly string[]): Uint8Array {
+  return encodeValues(
+    RecordType.GET_VALUES,
+    names.map((name): Pair => [name, '']),
+  );
 }
