@@ -50,18 +50,13 @@ function heapAfterGc(): number | undefined {
 export async function runStream(seed: number, settleMs: number, started = { count: 0 }): Promise<string | undefined> {
   const random = new Random(seed);
   const stream = makeStream(random);
-  // Handlers running now, by request id and URI: what a hang report names.
-  const running = new Set<string>();
+  // Handlers running now, with their request ids: what a hang report names.
+  const running = new Map<Request, number>();
   let outputError: unknown;
   const output = new RecordReader({ record() {}, streamData() {}, streamEnd() {} });
-  const fetch: FetchHandler = async (request, context, executionContext) => {
-    const name = `${context.requestId} ${new URL(request.url).pathname}`;
-    running.add(name);
-    try {
-      return await fuzzApp(request, context, executionContext);
-    } finally {
-      running.delete(name);
-    }
+  const fetch: FetchHandler = (request, context, executionContext) => {
+    running.set(request, context.requestId);
+    return Promise.resolve(fuzzApp(request, context, executionContext)).finally(() => running.delete(request));
   };
   const application = createApplication(fetch, {
     maxParamsBytes: 2048,
@@ -102,7 +97,7 @@ export async function runStream(seed: number, settleMs: number, started = { coun
     sleep(settleMs, false, { signal: bound.signal }).catch(() => false),
   ]);
   bound.abort();
-  if (!settled) return describe(`handlers still running ${settleMs} ms after the connection closed: ${[...running].join('; ')}`);
+  if (!settled) return describe(`handlers still running ${settleMs} ms after the connection closed: ${[...running].map(([request, id]) => `${id} ${new URL(request.url).pathname}`).join('; ')}`);
   if (application.activeRequests !== 0) return describe(`${application.activeRequests} request(s) never ended`);
   if (connection.activeRequests !== 0) return describe(`the connection still counts ${connection.activeRequests} active request(s)`);
   if (outputError !== undefined) return describe(`the output does not decode: ${String(outputError)}`);

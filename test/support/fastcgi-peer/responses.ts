@@ -6,6 +6,7 @@
 import {
   RecordReader,
   RecordType,
+  concatBytes,
   decodeEndRequest,
   decodePairs,
   latin1,
@@ -16,7 +17,7 @@ import { HeadParser } from '../../../src/client/cgi-head.js';
 /** What came back for one request id. */
 export interface Answer {
   /** The STDOUT bytes so far (empty when the reader keeps no bodies). */
-  stdout: Buffer;
+  stdout: Uint8Array;
   stderr: string;
   /** END_REQUEST's fields, once it came. */
   end: EndRequestBody | undefined;
@@ -47,7 +48,7 @@ export interface AnswerReaderOptions {
   onEnd?(id: number, answer: Answer): void;
 }
 
-const NO_BYTES = Buffer.alloc(0);
+const NO_BYTES = new Uint8Array(0);
 
 /**
  * Decodes the application's output as it arrives, per request id. Throws on output that no web
@@ -107,7 +108,7 @@ export class AnswerReader {
         if (!keepBodies) return;
         const found = open(type, id);
         if (type === RecordType.STDOUT) {
-          found.stdout = found.stdout.length === 0 ? Buffer.from(data) : Buffer.concat([found.stdout, data]);
+          found.stdout = found.stdout.length === 0 ? data.slice() : concatBytes([found.stdout, data]);
         } else if (type === RecordType.STDERR) {
           found.stderr += new TextDecoder().decode(data);
         }
