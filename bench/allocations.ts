@@ -6,18 +6,17 @@
  * Run: `npm run build && KEEP=1 npx tsx bench/allocations.ts`.
  */
 import inspector from 'node:inspector/promises';
-import { MemoryTransport } from './lib/memory-transport.js';
-import { cgiParams, encodeRequest } from './lib/record-client.js';
+import { MemoryTransport, cgiParams, requestRecords } from '../test/support/fastcgi-peer.js';
 import { app } from './apps/hono-app.js';
 const mod = new URL('../dist/src/server/application.js', import.meta.url).href;
 const { createApplication } = (await import(mod)) as typeof import('../src/server/application.js');
 const bare = () => new Response('Hello, world!', { headers: { 'content-type': 'text/plain; charset=UTF-8' } });
 const application = createApplication(process.env.BARE ? bare : app, { log: () => {} });
 const keepConn = process.env.KEEP === '1';
-const request = encodeRequest(1, cgiParams('GET', '/hello'), undefined, keepConn);
-const keep = keepConn ? application.attach(new MemoryTransport(() => {})) : undefined;
+const request = requestRecords(1, cgiParams('GET', '/hello'), undefined, { keepConn });
+const keep = keepConn ? application.attach(new MemoryTransport()) : undefined;
 function one() {
-  const connection = keep ?? application.attach(new MemoryTransport(() => {}));
+  const connection = keep ?? application.attach(new MemoryTransport());
   connection.receive(request);
   if (!keep) connection.closed();
 }

@@ -4,8 +4,7 @@
  * included). 32 requests in flight on one connection; the figure includes the client side's
  * record decoding (small).
  */
-import { MemoryTransport } from './lib/memory-transport.js';
-import { ResponseCollector, cgiParams, encodeRequest } from './lib/record-client.js';
+import { AnswerReader, MemoryTransport, cgiParams, requestRecords } from '../test/support/fastcgi-peer.js';
 import { fmt } from './lib/stats.js';
 import { app } from './apps/hono-app.js';
 import type { FetchHandler } from '../src/types.js';
@@ -24,23 +23,30 @@ interface Figure {
 }
 
 async function measure(fetch: FetchHandler, seconds: number): Promise<Figure> {
-  const requests = Array.from({ length: IN_FLIGHT + 1 }, (_, id) => encodeRequest(id, cgiParams('GET', '/hello')));
+  const requests = Array.from({ length: IN_FLIGHT + 1 }, (_, id) => requestRecords(id, cgiParams('GET', '/hello'), undefined, { keepConn: true }));
   let completed = 0;
   let stopAt = Number.POSITIVE_INFINITY;
   let finish: () => void = () => {};
   const done = new Promise<void>((resolve) => (finish = resolve));
   let inFlight = 0;
-  const collector = new ResponseCollector(({ id }) => {
-    completed++;
-    inFlight--;
-    if (performance.now() < stopAt) {
-      inFlight++;
-      // The id is reusable only once the engine has finished it, right after this write.
-      queueMicrotask(() => connection.receive(requests[id]!));
-    } else if (inFlight === 0) finish();
-  }, false);
+  const reader = new AnswerReader({
+    keepBodies: false,
+    onEnd(id) {
+      completed++;
+      inFlight--;
+      if (performance.now() < stopAt) {
+        inFlight++;
+        // The id is reusable only once the engine has finished it, right after this write.
+        queueMicrotask(() => connection.receive(requests[id]!));
+      } else if (inFlight === 0) finish();
+    },
+  });
   const application = createApplication(fetch, { maxRequests: IN_FLIGHT * 2, log: () => {} });
-  const connection = application.attach(new MemoryTransport((chunk) => collector.push(chunk)));
+  const connection = application.attach(
+    new MemoryTransport((chunks) => {
+      for (const chunk of chunks) reader.push(chunk);
+    }),
+  );
 
   // Warm-up for a second, then measure.
   stopAt = performance.now() + 1000;

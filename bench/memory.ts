@@ -9,8 +9,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startNginx } from './lib/nginx.js';
 import { run } from './lib/processes.js';
 import { rss, sampleRss } from './lib/proc-stats.js';
-import { ResponseCollector, cgiBody, cgiParams, cgiStatus, encodeRequest } from './lib/record-client.js';
 import { MiB, fmt } from './lib/stats.js';
+import { AnswerReader, cgiParams, parseCgiResponse, requestRecords } from '../test/support/fastcgi-peer.js';
 import { fastcgiFetch } from './targets/node.js';
 import type { Target } from './targets/target.js';
 
@@ -20,6 +20,16 @@ const GROWTH_LIMIT = 16 * MiB;
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
+}
+
+/** Whether STDOUT is the hold app's answer: 200 and "held". */
+function held(stdout: Uint8Array): boolean {
+  try {
+    const { status, body } = parseCgiResponse(stdout);
+    return status === 200 && body.toString() === 'held';
+  } catch {
+    return false;
+  }
 }
 
 /** RSS once the heap has calmed down after the previous step. */
@@ -93,16 +103,18 @@ export async function measureMultiplexing(work: string, count: number, contender
     let finished: () => void = () => {};
     const allDone = new Promise<void>((resolve) => (finished = resolve));
     let expected = 0;
-    const collector = new ResponseCollector((response) => {
-      done++;
-      if (response.protocolStatus === 0 && cgiStatus(response.stdout) === 200 && cgiBody(response.stdout).toString() === 'held') ok++;
-      if (done === expected) finished();
+    const reader = new AnswerReader({
+      onEnd(_id, answer) {
+        done++;
+        if (answer.end?.protocolStatus === 0 && held(answer.stdout)) ok++;
+        if (done === expected) finished();
+      },
     });
-    socket.on('data', (chunk: Buffer) => collector.push(chunk));
+    socket.on('data', (chunk: Buffer) => reader.push(chunk));
 
     // Warm-up round, so the figure is about requests and not about loading code.
     expected = 200;
-    for (let id = 1; id <= 200; id++) socket.write(encodeRequest(id, cgiParams('GET', '/hold?ms=10')));
+    for (let id = 1; id <= 200; id++) socket.write(requestRecords(id, cgiParams('GET', '/hold?ms=10'), undefined, { keepConn: true }));
     await allDone;
 
     const holdMs = 4000 + count / 2;
@@ -113,7 +125,7 @@ export async function measureMultiplexing(work: string, count: number, contender
     const complete = new Promise<void>((resolve) => (finished = resolve));
     const sampler = sampleRss(pid, 20);
     const startedAt = performance.now();
-    for (let id = 1; id <= count; id++) socket.write(encodeRequest(id, cgiParams('GET', `/hold?ms=${holdMs}`)));
+    for (let id = 1; id <= count; id++) socket.write(requestRecords(id, cgiParams('GET', `/hold?ms=${holdMs}`), undefined, { keepConn: true }));
     const timedOut = await Promise.race([complete.then(() => false), sleep(holdMs + 60_000, true)]);
     const elapsed = performance.now() - startedAt;
     const peak = sampler.stop();

@@ -1,7 +1,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
-import { HEAP_GROWTH_LIMIT, runFuzz } from '../bench/fuzz/run-fuzz.js';
+import { HEAP_GROWTH_LIMIT, runFuzz } from './fuzz/run-fuzz.js';
 
 // The leak check needs a full GC on demand: expose it here, as `node --expose-gc` does for `npm run fuzz`.
 setFlagsFromString('--expose-gc');

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type FastCGIServer } from 'fastcgi-fetch';
-import { PHP_FPM, startPhpFpm, type PhpFpm } from '../../src/client/test-support/php-fpm.js';
+import { PHP_FPM, startPhpFpm, type PhpFpm } from '../../test/support/php-fpm.js';
 import { startNginx } from '../../test/servers/nginx.js';
 import { installed, type WebServer } from '../../test/servers/web-server.js';
 import { createPhpProxy } from './app.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClient, type TestClient } from 'fastcgi-fetch/testing';
-import { PHP_FPM, startPhpFpm, type PhpFpm } from '../../src/client/test-support/php-fpm.js';
+import { PHP_FPM, startPhpFpm, type PhpFpm } from '../../test/support/php-fpm.js';
 import { createPhpProxy } from './app.js';
 
 if (PHP_FPM === undefined) console.warn('skipping the php-proxy example test: install the Debian package php-fpm');

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClient, FastCGIConnectionError, type FastCGIClient } from 'fastcgi-fetch/client';
-import { PHP_FPM, startPhpFpm, type PhpFpm } from './test-support/php-fpm.js';
+import { PHP_FPM, startPhpFpm, type PhpFpm } from '../../test/support/php-fpm.js';
 
 if (PHP_FPM === undefined) console.warn('skipping the php-fpm client tests: install the Debian package php-fpm');
 

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodeBeginRequest } from '../protocol/index.js';
 import { ConnectionGate, type IdleLink } from './connection-gate.js';
-import { collectRequests, createWire, requestRecords } from './test-support/wire.js';
+import { collectRequests, createWire, requestRecords } from '../../test/support/fastcgi-peer.js';
 
 function link(name: string, evicted: string[], gate: ConnectionGate): IdleLink & { name: string } {
   const item = {

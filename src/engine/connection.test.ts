@@ -6,12 +6,11 @@ import {
   encodeParams,
   encodeRecord,
   encodeStream,
-  encodeValues,
   latin1,
 } from '../protocol/index.js';
 import { BodyTimeoutError } from './input-stream.js';
 import { RequestGate } from './request-gate.js';
-import { collectRequests, createWire, decodeOutput, requestRecords } from './test-support/wire.js';
+import { abortRecord, collectRequests, createWire, decodeOutput, getValuesRecord, requestRecords } from '../../test/support/fastcgi-peer.js';
 
 const enc = new TextEncoder();
 const PARAMS: Array<[string, string]> = [['REQUEST_METHOD', 'POST']];
@@ -77,8 +76,8 @@ describe('Connection', () => {
 
   it('answers GET_VALUES with only the names asked that it knows', () => {
     const wire = createWire({ limits: { maxConnections: 7 }, requestGate: new RequestGate(33) });
-    wire.send(encodeValues(RecordType.GET_VALUES, [['FCGI_MPXS_CONNS', ''], ['FCGI_MAX_REQS', ''], ['OTHER', '']]));
-    wire.send(encodeValues(RecordType.GET_VALUES, [['FCGI_MAX_CONNS', '']]));
+    wire.send(getValuesRecord(['FCGI_MPXS_CONNS', 'FCGI_MAX_REQS', 'OTHER']));
+    wire.send(getValuesRecord(['FCGI_MAX_CONNS']));
     expect(wire.management().map((m) => m.pairs)).toEqual([
       [['FCGI_MPXS_CONNS', '1'], ['FCGI_MAX_REQS', '33']],
       [['FCGI_MAX_CONNS', '7']],
@@ -126,7 +125,7 @@ describe('Connection', () => {
     const request = requests[0]!;
     const body = request.stdin.open();
     const signal = request.signal;
-    wire.send(encodeRecord(RecordType.ABORT_REQUEST, 3));
+    wire.send(abortRecord(3));
     expect(signal.aborted).toBe(true);
     expect((signal.reason as DOMException).name).toBe('AbortError');
     await expect(readAll(body)).rejects.toThrow(/aborted/);

@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { installFastGlobals } from './fast-globals.js';
 import { LightResponse } from './light-response.js';
-import { describeHandleRequest } from './test-support/handle-request-suite.js';
+import { describeHandleRequest } from '../../test/support/suites/handle-request-suite.js';
 
 installFastGlobals();
 

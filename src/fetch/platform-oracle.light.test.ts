@@ -3,7 +3,7 @@ import { installFastGlobals, lightRequests } from './fast-globals.js';
 import { NativeRequest } from './light-request.js';
 import { LightResponse } from './light-response.js';
 import { findRequestSlots } from './platform-slots.js';
-import { describePlatformOracle } from './test-support/platform-oracle.js';
+import { describePlatformOracle } from '../../test/support/suites/platform-oracle-suite.js';
 
 installFastGlobals();
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { concat, decodeOutput, parseCgi, requestRecords } from '../engine/test-support/wire.js';
+import { decodeOutput, parseCgiResponse, requestRecords } from '../../test/support/fastcgi-peer.js';
 import type { Pair } from '../protocol/index.js';
 import type { App } from '../types.js';
 import type { ServeOptions } from './options.js';
@@ -21,16 +21,17 @@ function open(server: FastCGIServer): Socket {
 }
 
 /** Sends one request on a fresh connection and reads until the app closes it. */
-async function request(socket: Socket, records: Uint8Array): Promise<{ status: string; body: string } | 'closed'> {
+async function request(socket: Socket, records: Uint8Array): Promise<{ status: number; body: string } | 'closed' | 'ended with no response'> {
   const chunks: Buffer[] = [];
   socket.on('data', (c: Buffer) => chunks.push(c));
   socket.on('error', () => {});
   socket.write(records);
   await once(socket, 'close');
-  const out = decodeOutput([concat(chunks)]).get(1);
+  const out = decodeOutput(chunks).get(1);
   if (!out?.end) return 'closed';
-  const { status, body } = parseCgi(out.stdout);
-  return { status, body };
+  if (out.stdout.length === 0) return 'ended with no response';
+  const { status, body } = parseCgiResponse(out.stdout);
+  return { status, body: body.toString('latin1') };
 }
 
 let dir: string;
@@ -53,7 +54,7 @@ describe('serve', () => {
   it('serves a handler over TCP on 127.0.0.1 and reports its address', async () => {
     const server = await start(() => new Response('tcp'), { port: 0 }).ready();
     expect(server.address).toMatchObject({ type: 'tcp', host: '127.0.0.1' });
-    expect(await request(open(server), requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'tcp' });
+    expect(await request(open(server), requestRecords(1, GET))).toEqual({ status: 200, body: 'tcp' });
   });
 
   it('counts connections and requests', async () => {
@@ -81,9 +82,9 @@ describe('serve', () => {
     const socket = open(server);
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.write(requestRecords(1, GET));
-    await vi.waitFor(() => expect(decodeOutput([concat(chunks)]).get(1)?.end).toEqual({ appStatus: 1, protocolStatus: 0 }), { timeout: 2000 });
+    await vi.waitFor(() => expect(decodeOutput(chunks).get(1)?.end).toEqual({ appStatus: 1, protocolStatus: 0 }), { timeout: 2000 });
     expect(Date.now() - started).toBeGreaterThanOrEqual(140);
-    expect(decodeOutput([concat(chunks)]).get(1)!.stdout.length).toBe(0);
+    expect(decodeOutput(chunks).get(1)!.stdout.length).toBe(0);
     expect((reason as DOMException).name).toBe('TimeoutError');
     socket.destroy();
   });
@@ -92,15 +93,15 @@ describe('serve', () => {
     const a = await start({ fetch: () => new Response('a'), port: 0 }).ready();
     const app = { greeting: 'b', fetch(this: { greeting: string }) { return new Response(this.greeting); } };
     const b = await start(app, { port: 0 }).ready();
-    expect(await request(open(a), requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'a' });
-    expect(await request(open(b), requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'b' });
+    expect(await request(open(a), requestRecords(1, GET))).toEqual({ status: 200, body: 'a' });
+    expect(await request(open(b), requestRecords(1, GET))).toEqual({ status: 200, body: 'b' });
   });
 
   it('serves on a Unix socket with owner-and-group permissions by default, or the mode asked', async () => {
     const path = join(dir, 'app.sock');
     const server = await start(() => new Response('unix'), { path }).ready();
     expect((await stat(path)).mode & 0o777).toBe(0o660);
-    expect(await request(open(server), requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'unix' });
+    expect(await request(open(server), requestRecords(1, GET))).toEqual({ status: 200, body: 'unix' });
     const strict = join(dir, 'strict.sock');
     await start(() => new Response('x'), { path: strict, socketMode: 0o600 }).ready();
     expect((await stat(strict)).mode & 0o777).toBe(0o600);
@@ -140,7 +141,7 @@ describe('serve', () => {
     const closed = await start(() => new Response('x'), { port: 0, webServerAddrs: ['192.0.2.1'] }).ready();
     expect(await request(open(closed), requestRecords(1, GET))).toBe('closed');
     const allowed = await start(() => new Response('ok'), { port: 0, webServerAddrs: ['192.0.2.1', '127.0.0.1'] }).ready();
-    expect(await request(open(allowed), requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'ok' });
+    expect(await request(open(allowed), requestRecords(1, GET))).toEqual({ status: 200, body: 'ok' });
   });
 
   it('closes only the connection that breaks the protocol, and keeps serving', async () => {
@@ -148,7 +149,7 @@ describe('serve', () => {
     const server = await start(() => new Response('still here'), { port: 0, onError: (e) => void errors.push(e) }).ready();
     expect(await request(open(server), new Uint8Array([9, 9, 9, 9, 9, 9, 9, 9]))).toBe('closed');
     expect(errors).toEqual([expect.objectContaining({ name: 'FastCGIProtocolError' })]);
-    expect(await request(open(server), requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'still here' });
+    expect(await request(open(server), requestRecords(1, GET))).toEqual({ status: 200, body: 'still here' });
   });
 
   it('closes gracefully: in-flight requests finish and waitUntil work is awaited', async () => {
@@ -164,7 +165,7 @@ describe('serve', () => {
     const response = request(open(server), requestRecords(1, GET));
     await new Promise((resolve) => setTimeout(resolve, 10));
     await server.close();
-    expect(await response).toEqual({ status: '200 OK', body: 'finished' });
+    expect(await response).toEqual({ status: 200, body: 'finished' });
     expect(background).toBe(true);
     await expect(request(open(server), requestRecords(1, GET))).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
@@ -175,7 +176,7 @@ describe('serve', () => {
     await once(early, 'connect');
     stopAccepting(server);
     await vi.waitFor(() => expect(request(open(server), requestRecords(1, GET))).rejects.toMatchObject({ code: 'ECONNREFUSED' }));
-    expect(await request(early, requestRecords(1, GET))).toEqual({ status: '200 OK', body: 'served' });
+    expect(await request(early, requestRecords(1, GET))).toEqual({ status: 200, body: 'served' });
     expect(server.totalRequests).toBe(1);
     await server.close();
   });
@@ -194,12 +195,12 @@ describe('serve', () => {
     await server.close({ timeout: 50 });
     expect(signal?.aborted).toBe(true);
     // END_REQUEST went out (with no STDOUT head) before the connection closed.
-    expect(await response).toEqual({ status: '', body: '' });
+    expect(await response).toBe('ended with no response');
   });
 
   it('takes the listening socket a web server leaves on fd 0 when given no listen option', async () => {
     const path = join(dir, 'spawned.sock');
-    const fixture = fileURLToPath(new URL('./test-support/fd0-app.ts', import.meta.url));
+    const fixture = fileURLToPath(new URL('../../test/support/fixtures/fd0-app.ts', import.meta.url));
     // python3 plays the web server: bind, listen, put the socket on fd 0, exec the app.
     const child = spawn(
       'python3',
@@ -218,7 +219,7 @@ describe('serve', () => {
       const [line] = (await once(child.stdout!, 'data')) as [Buffer];
       expect(JSON.parse(line.toString())).toEqual({ type: 'fd', fd: 0 });
       const result = await request(connect({ path }), requestRecords(1, GET));
-      expect(result).toEqual({ status: '200 OK', body: 'from fd 0' });
+      expect(result).toEqual({ status: 200, body: 'from fd 0' });
     } finally {
       child.kill('SIGTERM');
     }
@@ -229,7 +230,7 @@ describe('serve', () => {
 
 describe('serve as a CGI program', () => {
   it('answers the one request in its environment and stdin when started as CGI', async () => {
-    const fixture = fileURLToPath(new URL('./test-support/cgi-app.ts', import.meta.url));
+    const fixture = fileURLToPath(new URL('../../test/support/fixtures/cgi-app.ts', import.meta.url));
     const child = spawn(process.execPath, ['--import', 'tsx', fixture], {
       stdio: ['pipe', 'pipe', 'pipe'],
       env: {

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { expect, it } from 'vitest';
 
-const file = fileURLToPath(new URL('./node-test/app.node-test.ts', import.meta.url));
+const file = fileURLToPath(new URL('../../test/support/fixtures/app.node-test.ts', import.meta.url));
 const root = fileURLToPath(new URL('../../', import.meta.url));
 
 it('works under node:test too (node --import tsx --test)', async () => {

@@ -8,7 +8,8 @@ import { BodyIncompleteError, serve, type FastCGIServer, type ServeOptions } fro
 import { createClient } from 'fastcgi-fetch/client';
 
 import { serverFixture } from './fixture.js';
-import { abortRecord, eventually, head, params, stdin, whole } from './peer.js';
+import { abortRecord, beginRecords, cgiParams, stdinRecords } from '../support/fastcgi-peer.js';
+import { eventually } from '../support/wait.js';
 
 const fixture = serverFixture('fcgi-faults-');
 const open = fixture.open;
@@ -107,7 +108,7 @@ describe('faults over real sockets', () => {
   it('a handler that never resolves blocks neither the requests multiplexed beside it nor other connections', async () => {
     const { server, seen } = await faultServer();
     const peer = await open(server);
-    peer.send(whole(1, params('GET', '/hang')));
+    peer.sendRequest(1, cgiParams('GET', '/hang'));
     for (let id = 2; id <= 4; id++) expect((await peer.fetch(id, 'GET', '/ok')).body.toString()).toBe('ok');
     const other = await open(server);
     expect((await other.fetch(1, 'GET', '/ok')).body.toString()).toBe('ok');
@@ -125,7 +126,7 @@ describe('faults over real sockets', () => {
   it('a hung handler on a connection the peer drops is aborted and frees its slot', async () => {
     const { server, seen } = await faultServer({ maxRequests: 1 });
     const doomed = await open(server);
-    doomed.send(whole(1, params('GET', '/hang')));
+    doomed.sendRequest(1, cgiParams('GET', '/hang'));
     await eventually(() => server.activeRequests === 1, 2000, 'hung request running');
     doomed.destroy();
     await eventually(() => server.activeRequests === 0, 2000, 'slot released');
@@ -164,14 +165,14 @@ describe('faults over real sockets', () => {
     const peer = await open(server);
     const body = (length: number) => new Uint8Array(length).fill(0x62);
     // A streaming web server gave up on the upload half-way: STDIN ends after 50 of 100 bytes.
-    peer.send(whole(1, params('POST', '/read-body', [['CONTENT_LENGTH', '100']]), body(50)));
+    peer.sendRequest(1, cgiParams('POST', '/read-body', [['CONTENT_LENGTH', '100']]), body(50));
     const short = await peer.response(1);
     expect(short.status).toBe(400);
     expect(peer.answers.get(1)!.stderr).toMatch(/request body ended after 50 of the 100 bytes announced/);
     expect(seen.bodyErrors.get('/read-body')).toBeInstanceOf(BodyIncompleteError);
-    peer.send(whole(2, params('POST', '/read-body', [['CONTENT_LENGTH', '10']]), body(50)));
+    peer.sendRequest(2, cgiParams('POST', '/read-body', [['CONTENT_LENGTH', '10']]), body(50));
     expect((await peer.response(2)).body.toString()).toBe('read 10 bytes');
-    peer.send(whole(3, params('POST', '/read-body'), body(50)));
+    peer.sendRequest(3, cgiParams('POST', '/read-body'), body(50));
     expect((await peer.response(3)).body.toString()).toBe('read 50 bytes');
     expect(peer.closed).toBe(false);
     expect(server.activeRequests).toBe(0);
@@ -180,10 +181,10 @@ describe('faults over real sockets', () => {
   it('fails a response whose body breaks mid-way as broken, not complete: no END_REQUEST, the connection closed, the next one served', async () => {
     const { server, seen } = await faultServer();
     const peer = await open(server);
-    peer.send(whole(1, params('GET', '/body-fails-midway')));
+    peer.sendRequest(1, cgiParams('GET', '/body-fails-midway'));
     expect(await peer.waitClosed(5000)).toBe(true);
     const cut = peer.answers.get(1)!;
-    expect(cut.stdout.toString('latin1')).toBe('Status: 200 OK\r\n\r\npartial ');
+    expect(Buffer.from(cut.stdout).toString('latin1')).toBe('Status: 200 OK\r\n\r\npartial ');
     expect([cut.failed, cut.end]).toEqual(['abort-record', undefined]);
     expect(cut.stderr).toMatch(/request failed: BodyStreamError: .*body failed mid-way/);
     expect(seen.logs.join('\n')).toMatch(/body failed mid-way/);
@@ -195,8 +196,8 @@ describe('faults over real sockets', () => {
   it('fails only that request when its body breaks on a multiplexed connection, which serves on', async () => {
     const { server } = await faultServer();
     const peer = await open(server);
-    peer.send(whole(1, params('GET', '/hang')));
-    peer.send(whole(2, params('GET', '/body-fails-midway')));
+    peer.sendRequest(1, cgiParams('GET', '/hang'));
+    peer.sendRequest(2, cgiParams('GET', '/body-fails-midway'));
     await peer.until(() => peer.answers.get(2)?.failed !== undefined, 5000, 'request 2 failed');
     expect(peer.answers.get(2)).toMatchObject({ failed: 'abort-record+empty-end', end: undefined });
     expect(peer.closed).toBe(false);
@@ -212,7 +213,7 @@ describe('faults over real sockets', () => {
   it('cancels an endless response body when the peer resets the connection, and keeps serving', async () => {
     const { server, seen } = await faultServer({}, true);
     const peer = await open(server);
-    peer.send(whole(1, params('GET', '/endless')));
+    peer.sendRequest(1, cgiParams('GET', '/endless'));
     await peer.until(() => (peer.answers.get(1)?.stdout.length ?? 0) > 256 * 1024, 5000, 'body streaming');
     peer.socket.resetAndDestroy();
     await eventually(() => seen.cancelled.has('/endless'), 2000, 'body cancelled');
@@ -223,12 +224,12 @@ describe('faults over real sockets', () => {
   });
 
   describe('contains a peer that resets the connection mid-record', () => {
-    const partials: Array<[string, () => Buffer]> = [
-      ['inside a record header', () => head(1, params('GET', '/ok')).subarray(0, 3)],
-      ['inside the PARAMS stream', () => head(1, params('GET', '/ok')).subarray(0, 40)],
+    const partials: Array<[string, () => Uint8Array]> = [
+      ['inside a record header', () => beginRecords(1, cgiParams('GET', '/ok'), { keepConn: true }).subarray(0, 3)],
+      ['inside the PARAMS stream', () => beginRecords(1, cgiParams('GET', '/ok'), { keepConn: true }).subarray(0, 40)],
       [
         'inside a STDIN record while the handler reads the body',
-        () => Buffer.concat([head(1, params('POST', '/read-body')), stdin(1, new Uint8Array(3000), false).subarray(0, 1500)]),
+        () => Buffer.concat([beginRecords(1, cgiParams('POST', '/read-body'), { keepConn: true }), stdinRecords(1, new Uint8Array(3000), false).subarray(0, 1500)]),
       ],
     ];
     for (const [where, bytes] of partials) {
@@ -236,7 +237,7 @@ describe('faults over real sockets', () => {
         it(`${where} (${how === 'reset' ? 'TCP reset' : 'plain close'})`, async () => {
           const { server, seen } = await faultServer({}, how === 'reset');
           const bystander = await open(server);
-          bystander.send(whole(1, params('GET', '/hang')));
+          bystander.sendRequest(1, cgiParams('GET', '/hang'));
           const peer = await open(server);
           peer.send(bytes());
           await eventually(() => server.connections === 2, 2000, 'both connections accepted');

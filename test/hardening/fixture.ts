@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach } from 'vitest';
 import type { FastCGIServer } from 'fastcgi-fetch';
-import { Peer } from './peer.js';
+import { Peer } from '../support/fastcgi-peer.js';
 
 export interface ServerFixture {
   /** A fresh socket path in this test's temp dir. */

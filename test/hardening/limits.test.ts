@@ -8,7 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { serve, type App, type FastCGIServer, type ServeOptions } from 'fastcgi-fetch';
 import { ProtocolStatus, encodeBeginRequest, encodeParams, Role } from '../../src/protocol/index.js';
 import { serverFixture } from './fixture.js';
-import { eventually, floodableConnections, gate, head, params, silentFlood, whole } from './peer.js';
+import { cgiParams, floodableConnections, requestRecords, silentFlood } from '../support/fastcgi-peer.js';
+import { eventually, gate } from '../support/wait.js';
 
 const fixture = serverFixture('fcgi-hardening-');
 const open = fixture.open;
@@ -31,12 +32,12 @@ describe('limits over real sockets', () => {
     );
     const first = await open(server);
     const second = await open(server);
-    first.send(whole(1, params('GET', '/')));
-    second.send(whole(1, params('GET', '/')));
+    first.sendRequest(1, cgiParams('GET', '/'));
+    second.sendRequest(1, cgiParams('GET', '/'));
     await eventually(() => server.activeRequests === 2, 2000, 'both requests running');
 
     const third = await open(server);
-    third.send(whole(1, params('GET', '/')));
+    third.sendRequest(1, cgiParams('GET', '/'));
     expect(await third.waitClosed(2000)).toBe(true);
     expect(third.answers.size).toBe(0);
 
@@ -66,7 +67,7 @@ describe('limits over real sockets', () => {
     );
     // The oldest connection of all, but with a request in flight: it must survive the flood.
     const busy = await open(server);
-    busy.send(whole(1, params('GET', '/slow')));
+    busy.sendRequest(1, cgiParams('GET', '/slow'));
     await eventually(() => server.activeRequests === 1, 2000, 'slow request running');
 
     const count = 2 * max - 48; // 2000 at the default
@@ -101,11 +102,11 @@ describe('limits over real sockets', () => {
     );
     const one = await open(server);
     const other = await open(server);
-    one.send(Buffer.concat([whole(1, params('GET', '/')), whole(2, params('GET', '/')), whole(3, params('GET', '/'))]));
+    one.send(Buffer.concat([1, 2, 3].map((id) => requestRecords(id, cgiParams('GET', '/'), undefined, { keepConn: true }))));
     const overloaded = await one.answer(3);
     expect(overloaded.end).toEqual({ appStatus: 0, protocolStatus: ProtocolStatus.OVERLOADED });
     expect(overloaded.stdout.length).toBe(0);
-    other.send(whole(7, params('GET', '/')));
+    other.sendRequest(7, cgiParams('GET', '/'));
     expect((await other.answer(7)).end?.protocolStatus).toBe(ProtocolStatus.OVERLOADED);
     // A refused keep-conn request leaves its connection usable.
     expect(other.closed).toBe(false);
@@ -130,11 +131,11 @@ describe('limits over real sockets', () => {
       { maxParamsBytes: 1024 },
     );
     const bystander = await open(server);
-    bystander.send(whole(1, params('GET', '/')));
+    bystander.sendRequest(1, cgiParams('GET', '/'));
     await eventually(() => server.activeRequests === 1, 2000, 'bystander request running');
 
     const greedy = await open(server);
-    greedy.send(head(1, params('GET', '/', [['HTTP_COOKIE', 'x'.repeat(4096)]])));
+    greedy.sendBegin(1, cgiParams('GET', '/', [['HTTP_COOKIE', 'x'.repeat(4096)]]));
     expect(await greedy.waitClosed(2000)).toBe(true);
     expect(greedy.answers.get(1)?.end).toBeUndefined();
 
@@ -158,16 +159,16 @@ describe('limits over real sockets', () => {
     const big = new Uint8Array(5000).fill(0x62);
 
     // Declared too large: refused without running the handler.
-    peer.send(whole(1, params('POST', '/', [['CONTENT_LENGTH', '5000']]), big));
+    peer.sendRequest(1, cgiParams('POST', '/', [['CONTENT_LENGTH', '5000']]), big);
     const declared = await peer.response(1);
     expect(declared.status).toBe(413);
     expect(called).toBe(0);
 
     // No length declared (chunked upload through the web server): fails while being read.
-    peer.send(whole(2, params('POST', '/'), big));
+    peer.sendRequest(2, cgiParams('POST', '/'), big);
     expect((await peer.response(2)).status).toBe(413);
 
-    peer.send(whole(3, params('POST', '/', [['CONTENT_LENGTH', '10']]), new Uint8Array(10)));
+    peer.sendRequest(3, cgiParams('POST', '/', [['CONTENT_LENGTH', '10']]), new Uint8Array(10));
     const next = await peer.response(3);
     expect([next.status, next.body.toString()]).toEqual([200, 'got 10']);
     expect(peer.closed).toBe(false);
@@ -185,7 +186,7 @@ describe('limits over real sockets', () => {
     const idle = await open(server);
     expect((await idle.fetch(1, 'GET', '/')).body.toString()).toBe('ok');
     const busy = await open(server);
-    busy.send(whole(1, params('GET', '/slow')));
+    busy.sendRequest(1, cgiParams('GET', '/slow'));
 
     expect(await idle.waitClosed(2000)).toBe(true);
     expect(busy.closed).toBe(false);
@@ -212,7 +213,7 @@ describe('limits over real sockets', () => {
   it('closes a connection whose PARAMS stall past paramsTimeout, even while it dribbles bytes, and serves others', async () => {
     const server = await start(hello, { paramsTimeout: 200, idleTimeout: 0 });
     const slowloris = await open(server);
-    const paramsBytes = encodeParams(1, params('GET', '/', [['HTTP_X_PAD', 'p'.repeat(200)]]));
+    const paramsBytes = encodeParams(1, cgiParams('GET', '/', [['HTTP_X_PAD', 'p'.repeat(200)]]));
     slowloris.send(encodeBeginRequest(1, Role.RESPONDER, true));
     let sent = 0;
     const dribble = setInterval(() => {

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type FastCGIServer } from 'fastcgi-fetch';
-import { floodableConnections, silentFlood } from '../hardening/peer.js';
+import { floodableConnections, silentFlood } from '../support/fastcgi-peer.js';
 import { startNginx } from '../servers/nginx.js';
 import { installed, type WebServer } from '../servers/web-server.js';
 import { FIVE_MIB, createFixtureApp, pattern, sha256, type FixtureProbe } from './fixture-app.js';

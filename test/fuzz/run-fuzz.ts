@@ -1,13 +1,14 @@
 /**
- * The fuzz loop: each generated stream goes through a fresh engine connection (real
- * Connection and handleRequest over an in-memory transport), then the peer goes away, and
- * the checks run: nothing thrown, every handler settled within a bound, every started
- * request ended, the output still decodes as records, and (with --expose-gc) no heap growth.
+ * The fuzz loop: each generated stream goes through a fresh application (the wiring serve()
+ * uses) over an in-memory transport, then the peer goes away, and the checks run: nothing
+ * thrown, every handler settled within a bound, every started request ended, the output
+ * still decodes as records, and (with --expose-gc) no heap growth.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { EngineRequest } from '../../src/engine/engine-request.js';
 import { RecordReader } from '../../src/protocol/index.js';
-import { createMemoryEngine } from '../lib/memory-transport.js';
+import { createApplication } from '../../src/server/application.js';
+import type { FetchHandler } from '../../src/types.js';
+import { MemoryTransport } from '../support/fastcgi-peer.js';
 import { fuzzApp } from './app.js';
 import { Random } from './random.js';
 import { makeStream } from './traffic.js';
@@ -49,37 +50,31 @@ function heapAfterGc(): number | undefined {
 export async function runStream(seed: number, settleMs: number, started = { count: 0 }): Promise<string | undefined> {
   const random = new Random(seed);
   const stream = makeStream(random);
-  const requests: EngineRequest[] = [];
-  const running = new Map<EngineRequest, string>();
+  // Handlers running now, with their request ids: what a hang report names.
+  const running = new Map<Request, number>();
   let outputError: unknown;
   const output = new RecordReader({ record() {}, streamData() {}, streamEnd() {} });
-  const engine = createMemoryEngine({
-    fetch: fuzzApp,
-    limits: { maxParamsBytes: 2048, maxBodySize: 32 * 1024, bodyHighWaterMark: 1024 },
+  const fetch: FetchHandler = (request, context, executionContext) => {
+    running.set(request, context.requestId);
+    return Promise.resolve(fuzzApp(request, context, executionContext)).finally(() => running.delete(request));
+  };
+  const application = createApplication(fetch, {
+    maxParamsBytes: 2048,
+    maxBodySize: 32 * 1024,
+    bodyHighWaterMark: 1024,
     maxRequests: 3,
-    onOutput(chunk) {
-      try {
-        output.push(chunk);
-      } catch (error) {
-        outputError ??= error;
-      }
-    },
-    onRequest(request, handled) {
-      requests.push(request);
-      const uri = request.param('REQUEST_URI');
-      running.set(request, `${request.id} ${uri ? Buffer.from(uri).toString('latin1') : '?'}`);
-      void handled.finally(() => running.delete(request));
-    },
+    // The platform's Request and Response, as handleRequest alone gives them.
+    overrideGlobalObjects: false,
+    log: () => {},
   });
-  const { connection, transport } = engine;
-  // A peer that is sometimes slow to read: writes report backpressure, drained comes later.
-  if (random.chance(0.3)) {
-    transport.writeReturns = () => {
-      if (random.chance(0.7)) return true;
-      setImmediate(() => connection.drained());
-      return false;
-    };
-  }
+  const transport = new MemoryTransport((chunks) => {
+    try {
+      for (const chunk of chunks) output.push(chunk);
+    } catch (error) {
+      outputError ??= error;
+    }
+  });
+  const connection = application.attach(transport);
   const describe = (what: string) => `seed ${seed}: ${what} (mutations: ${stream.mutations.join(', ') || 'none'})`;
   try {
     for (const chunk of stream.chunks) {
@@ -93,18 +88,17 @@ export async function runStream(seed: number, settleMs: number, started = { coun
     return describe(`receive threw ${String(error)}`);
   }
   connection.closed();
-  started.count += requests.length;
+  started.count += application.totalRequests;
   // The bound's timer is cancelled once the stream settles: left pending, every stream of the
   // last `settleMs` would still be held when the heap is measured.
   const bound = new AbortController();
   const settled = await Promise.race([
-    engine.settled().then(() => true),
+    application.settled().then(() => true),
     sleep(settleMs, false, { signal: bound.signal }).catch(() => false),
   ]);
   bound.abort();
-  if (!settled) return describe(`handlers still running ${settleMs} ms after the connection closed: ${[...running.values()].join('; ')}`);
-  const open = requests.filter((request) => !request.done);
-  if (open.length > 0) return describe(`${open.length} request(s) never ended: ids ${open.map((r) => r.id).join(', ')}`);
+  if (!settled) return describe(`handlers still running ${settleMs} ms after the connection closed: ${[...running].map(([request, id]) => `${id} ${new URL(request.url).pathname}`).join('; ')}`);
+  if (application.activeRequests !== 0) return describe(`${application.activeRequests} request(s) never ended`);
   if (connection.activeRequests !== 0) return describe(`the connection still counts ${connection.activeRequests} active request(s)`);
   if (outputError !== undefined) return describe(`the output does not decode: ${String(outputError)}`);
   return undefined;

@@ -1,9 +1,9 @@
 import { describe, expect, it, vi } from 'vitest';
-import { RecordType, encodeBeginRequest, encodeParams, encodeRecord, encodeStream, type Pair } from '../../protocol/index.js';
-import { createWire, parseCgi, requestRecords, type WireOptions } from '../../engine/test-support/wire.js';
-import type { ErrorHandler, FastCGIContext, FetchHandler } from '../../types.js';
-import { BodyIncompleteError } from '../../engine/input-stream.js';
-import { handleRequest } from '../handle-request.js';
+import { RecordType, encodeBeginRequest, encodeParams, encodeStream, type Pair } from '../../../src/protocol/index.js';
+import { abortRecord, createWire, parseCgiResponse, requestRecords, type WireOptions } from '../fastcgi-peer.js';
+import type { ErrorHandler, FastCGIContext, FetchHandler } from '../../../src/types.js';
+import { BodyIncompleteError } from '../../../src/engine/input-stream.js';
+import { handleRequest } from '../../../src/fetch/handle-request.js';
 
 const GET: Pair[] = [['REQUEST_METHOD', 'GET'], ['REQUEST_URI', '/path?q=1'], ['HTTP_HOST', 'example.com']];
 const POST = (length: number): Pair[] => [
@@ -34,9 +34,15 @@ function setup(fetch: FetchHandler, { onError, maxBodySize = 1 << 20, wire: wire
       if (!wire.output().get(id)?.end) throw new Error(`request ${id} has not ended`);
     });
     const out = wire.output().get(id)!;
-    return { ...parseCgi(out.stdout), stderr: out.stderr, end: out.end! };
+    return { ...cgi(out.stdout), stderr: out.stderr, end: out.end! };
   };
   return { wire, logs, waited, done };
+}
+
+/** The CGI response as these expectations read it: the status line, header pairs, the body as latin1. */
+function cgi(stdout: Uint8Array): { status: string; headers: Array<[string, string]>; body: string } {
+  const { status, statusText, headers, body } = parseCgiResponse(stdout);
+  return { status: statusText === '' ? String(status) : `${status} ${statusText}`, headers: [...headers], body: body.toString('latin1') };
 }
 
 const header = (headers: Array<[string, string]>, name: string) => headers.filter(([n]) => n === name).map(([, v]) => v);
@@ -355,7 +361,7 @@ describe(`handleRequest (${mode})`, () => {
       if (!wire.output().get(1)?.failed) throw new Error('request 1 has not failed');
     });
     const out = wire.output().get(1)!;
-    expect(parseCgi(out.stdout)).toMatchObject({ status: '200 OK', body: 'first' });
+    expect(cgi(out.stdout)).toMatchObject({ status: '200 OK', body: 'first' });
     // No empty STDOUT record and no END_REQUEST: the web server must not take it for complete.
     expect([out.stdoutClosed, out.end]).toEqual([false, undefined]);
     expect(out.failed).toBe('abort-record');
@@ -464,7 +470,7 @@ describe(`handleRequest (${mode})`, () => {
     wire.send(encodeBeginRequest(1, 1, true), encodeParams(1, GET), encodeStream(RecordType.STDIN, 1, new Uint8Array(0), true));
     await vi.waitFor(() => expect(signal).toBeDefined());
     await new Promise((resolve) => setTimeout(resolve, 5));
-    wire.send(encodeRecord(RecordType.ABORT_REQUEST, 1));
+    wire.send(abortRecord(1));
     expect(signal!.aborted).toBe(true);
     expect(signal!.reason).toBeInstanceOf(DOMException);
     await vi.waitFor(() => expect(cancelled).toBeDefined());

@@ -4,7 +4,7 @@
  * request left open, undecodable output, or heap growth. Run with --expose-gc (the npm script does).
  */
 import { parseArgs } from 'node:util';
-import { HEAP_GROWTH_LIMIT, runFuzz, runStream } from './fuzz/run-fuzz.js';
+import { HEAP_GROWTH_LIMIT, runFuzz, runStream } from './run-fuzz.js';
 
 const { values } = parseArgs({
   options: {

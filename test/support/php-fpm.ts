@@ -3,7 +3,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { unixSocketAccepts } from '../../net/socket-transport.js';
+import { unixSocketAccepts } from '../../src/net/socket-transport.js';
 
 /** Debian's php-fpm binary (package php-fpm), whatever PHP version it is for: php-fpm8.2, php-fpm8.4... */
 export const PHP_FPM = findPhpFpm();

@@ -6,9 +6,9 @@
 import fc from 'fast-check';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { createTestClient } from '../../testing.js';
-import { NativeRequest } from '../light-request.js';
-import { LightResponse, NativeResponse, plainBody } from '../light-response.js';
+import { createTestClient } from '../../../src/testing.js';
+import { NativeRequest } from '../../../src/fetch/light-request.js';
+import { LightResponse, NativeResponse, plainBody } from '../../../src/fetch/light-response.js';
 
 /** Inputs for one constructor call, made afresh for each side (streams are one-shot). */
 interface Case {

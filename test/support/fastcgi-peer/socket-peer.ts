@@ -1,100 +1,15 @@
 /**
- * A raw FastCGI peer for the hardening tests: plays the web server over a real socket with the
- * repo's codec, so tests can send exactly the records (or half-records) a hostile or broken
- * peer would, and see what the application answers per request id.
+ * The web server's side of a real socket to an application: sends exactly the records (or
+ * half-records) a test gives, as a hostile or broken peer would, and decodes what the
+ * application answers per request id. Also floods of silent connections.
  */
 import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import {
-  RecordReader,
-  RecordType,
-  Role,
-  decodeEndRequest,
-  encodeBeginRequest,
-  encodeParams,
-  encodeRecord,
-  encodeStream,
-  type Pair,
-} from '../../src/protocol/index.js';
 import type { ServerAddress } from 'fastcgi-fetch';
-
-/** What came back for one request id. */
-export interface Answer {
-  stdout: Buffer;
-  stderr: string;
-  end: { appStatus: number; protocolStatus: number } | undefined;
-  /** The application failed the request (FastCGIRequest.fail): an ABORT_REQUEST record, then maybe an empty END_REQUEST. */
-  failed?: 'abort-record' | 'abort-record+empty-end';
-}
-
-/** A response decoded from STDOUT: the CGI head and body. */
-export interface CgiResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-  appStatus: number;
-}
-
-/** nginx-like CGI params for `method uri`. */
-export function params(method: string, uri: string, extra: readonly Pair[] = []): Pair[] {
-  const query = uri.indexOf('?');
-  return [
-    ['REQUEST_METHOD', method],
-    ['REQUEST_URI', uri],
-    ['SCRIPT_NAME', query < 0 ? uri : uri.slice(0, query)],
-    ['QUERY_STRING', query < 0 ? '' : uri.slice(query + 1)],
-    ['SERVER_PROTOCOL', 'HTTP/1.1'],
-    ['SERVER_NAME', 'localhost'],
-    ['SERVER_PORT', '80'],
-    ['HTTP_HOST', 'localhost'],
-    ...extra,
-  ];
-}
-
-/** BEGIN_REQUEST and the whole PARAMS stream. */
-export function head(id: number, pairs: readonly Pair[], keepConn = true): Buffer {
-  return Buffer.concat([
-    encodeBeginRequest(id, Role.RESPONDER, keepConn),
-    encodeParams(id, pairs),
-    encodeStream(RecordType.PARAMS, id, new Uint8Array(0), true),
-  ]);
-}
-
-/** STDIN records for `body` (split into records of at most 64 KiB - 1), optionally ended. */
-export function stdin(id: number, body: Uint8Array, end = true): Buffer {
-  const parts: Uint8Array[] = [];
-  for (let start = 0; start < body.length; start += 0xffff) {
-    parts.push(encodeStream(RecordType.STDIN, id, body.subarray(start, start + 0xffff)));
-  }
-  if (end) parts.push(encodeStream(RecordType.STDIN, id, new Uint8Array(0), true));
-  return Buffer.concat(parts);
-}
-
-/** A whole request: BEGIN_REQUEST, PARAMS, STDIN. */
-export function whole(id: number, pairs: readonly Pair[], body: Uint8Array = new Uint8Array(0), keepConn = true): Buffer {
-  return Buffer.concat([head(id, pairs, keepConn), stdin(id, body)]);
-}
-
-export function abortRecord(id: number): Uint8Array {
-  return encodeRecord(RecordType.ABORT_REQUEST, id);
-}
-
-/** Splits a CGI response (head, blank line, body). */
-export function parseCgi(stdout: Buffer, appStatus = 0): CgiResponse {
-  const split = stdout.indexOf('\r\n\r\n');
-  const headText = split < 0 ? stdout.toString('latin1') : stdout.subarray(0, split).toString('latin1');
-  const headers: Record<string, string> = {};
-  for (const line of headText.split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return {
-    status: Number(/^(\d{3})/.exec(headers.status ?? '200')?.[1] ?? 0),
-    headers,
-    body: split < 0 ? Buffer.alloc(0) : stdout.subarray(split + 4),
-    appStatus,
-  };
-}
+import type { Pair } from '../../../src/protocol/index.js';
+import { eventually } from '../wait.js';
+import { beginRecords, cgiParams, requestRecords } from './requests.js';
+import { AnswerReader, parseCgiResponse, type Answer, type CgiResponse } from './responses.js';
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -107,9 +22,11 @@ function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 /** One connection to the application, decoding whatever it sends back. */
 export class Peer {
   readonly socket: Socket;
-  readonly answers = new Map<number, Answer>();
+  /** What came back, per request id. */
+  readonly answers: Map<number, Answer>;
   readonly #waiters = new Set<() => void>();
-  readonly #reader: RecordReader;
+  readonly #reader: AnswerReader;
+  #broken: Error | undefined;
   #closed = false;
   readonly #whenClosed: Promise<void>;
   readonly #connected: Promise<void>;
@@ -131,26 +48,15 @@ export class Peer {
         resolve();
       }),
     );
-    const answer = (id: number): Answer => {
-      let found = this.answers.get(id);
-      if (found === undefined) this.answers.set(id, (found = { stdout: Buffer.alloc(0), stderr: '', end: undefined }));
-      return found;
-    };
-    this.#reader = new RecordReader({
-      record: (type, id, content) => {
-        if (type === RecordType.ABORT_REQUEST) answer(id).failed = 'abort-record';
-        else if (type === RecordType.END_REQUEST && content.length === 0) answer(id).failed = 'abort-record+empty-end';
-        else if (type === RecordType.END_REQUEST) answer(id).end = decodeEndRequest(content);
-      },
-      streamData: (type, id, data) => {
-        const a = answer(id);
-        if (type === RecordType.STDOUT) a.stdout = Buffer.concat([a.stdout, data]);
-        else if (type === RecordType.STDERR) a.stderr += Buffer.from(data).toString('utf8');
-      },
-      streamEnd: () => {},
-    });
+    this.#reader = new AnswerReader();
+    this.answers = this.#reader.answers;
     this.socket.on('data', (chunk: Buffer) => {
-      this.#reader.push(chunk);
+      try {
+        this.#reader.push(chunk);
+      } catch (error) {
+        // Output no web server would accept: every wait fails with it.
+        this.#broken ??= error as Error;
+      }
       this.#notify();
     });
   }
@@ -171,17 +77,33 @@ export class Peer {
     this.socket.write(bytes);
   }
 
+  /** Sends a whole keep-conn request, as nginx with `fastcgi_keep_conn on` does. */
+  sendRequest(id: number, params: Iterable<Pair>, body?: Uint8Array): void {
+    this.send(requestRecords(id, params, body, { keepConn: true }));
+  }
+
+  /** Sends BEGIN_REQUEST (keep-conn) and the PARAMS stream, and no STDIN yet. */
+  sendBegin(id: number, params: Iterable<Pair>): void {
+    this.send(beginRecords(id, params, { keepConn: true }));
+  }
+
   /** Resolves when `test()` holds (checked on every incoming chunk and on close). */
   until(test: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-    if (test()) return Promise.resolve();
+    if (this.#broken === undefined && test()) return Promise.resolve();
     return within(
-      new Promise<void>((resolve) => {
+      new Promise<void>((resolve, reject) => {
         const check = () => {
+          if (this.#broken !== undefined) {
+            this.#waiters.delete(check);
+            reject(this.#broken);
+            return;
+          }
           if (!test()) return;
           this.#waiters.delete(check);
           resolve();
         };
         this.#waiters.add(check);
+        check();
       }),
       ms,
       what,
@@ -196,14 +118,13 @@ export class Peer {
 
   /** The decoded response of request `id`, once its END_REQUEST came. */
   async response(id: number, ms = 5000): Promise<CgiResponse> {
-    const answer = await this.answer(id, ms);
-    return parseCgi(answer.stdout, answer.end!.appStatus);
+    return parseCgiResponse((await this.answer(id, ms)).stdout);
   }
 
   /** Sends a whole request and waits for its response. */
   async fetch(id: number, method: string, uri: string, body?: Uint8Array): Promise<CgiResponse> {
     this.answers.delete(id);
-    this.send(whole(id, params(method, uri), body));
+    this.sendRequest(id, cgiParams(method, uri), body);
     return this.response(id);
   }
 
@@ -219,22 +140,6 @@ export class Peer {
   #notify(): void {
     for (const waiter of [...this.#waiters]) waiter();
   }
-}
-
-/** Polls `test` until it holds or `ms` pass; for counters the server exposes. */
-export async function eventually(test: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** A promise with its resolve function outside: a gate a handler waits behind. */
-export function gate(): { promise: Promise<void>; open(): void } {
-  let open!: () => void;
-  const promise = new Promise<void>((resolve) => (open = resolve));
-  return { promise, open };
 }
 
 /** Connections that open and never send a byte, as a flood would; `closed` holds the indexes the application closed. */

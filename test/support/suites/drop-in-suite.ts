@@ -4,8 +4,8 @@ import type { AddressInfo } from 'node:net';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createTestClient, type TestClient } from '../../testing.js';
-import type { App } from '../../types.js';
+import { createTestClient, type TestClient } from '../../../src/testing.js';
+import type { App } from '../../../src/types.js';
 
 /** What the test file took from the globals before anything could replace them. */
 export interface Captured {
