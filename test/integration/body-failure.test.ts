@@ -177,7 +177,9 @@ for (const v of variants) {
       : 'reaches the browser as a complete response: the server cannot be told (a server limitation)';
     it(title, async () => {
       try {
+        const started = performance.now();
         const outcome = await browse(`${d.base}/fail-midway`);
+        console.log(`[body-failure] ${v.server} (${v.variant}): ${'failed' in outcome ? 'failed' : 'ended'} after ${((performance.now() - started) / 1000).toFixed(1)} s`);
         const seen = 'failed' in outcome ? 'a failed transfer' : outcome.body;
         if (v.reportsFailure === true) expect(seen, logs()).toBe('a failed transfer');
         else expect(seen, logs()).toMatch(v.reportsFailure);

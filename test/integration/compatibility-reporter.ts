@@ -34,10 +34,13 @@ export function settleTable(dir: string, file: string, ci: boolean): TableOutcom
 }
 
 export default class CompatibilityTable implements Reporter {
-  constructor(
-    private readonly dir: string = RESULTS_DIR,
-    private readonly file: string = TABLE_FILE,
-  ) {}
+  private readonly dir: string;
+  private readonly file: string;
+  /** vitest passes the reporter's options (none in the config); a test passes its own paths. */
+  constructor(paths: { dir?: string; file?: string } = {}) {
+    this.dir = paths.dir ?? RESULTS_DIR;
+    this.file = paths.file ?? TABLE_FILE;
+  }
 
   onTestRunStart(): void {
     rmSync(this.dir, { recursive: true, force: true });
