@@ -14,8 +14,8 @@ export default defineConfig({
   },
   test: {
     include: ['src/**/*.test.ts', 'adapters/**/*.test.ts', 'examples/**/*.test.ts', 'test/**/*.test.ts'],
-    // A skip fails the run on CI (see the reporter).
-    reporters: ['default', './test/support/fail-on-skip.ts'],
+    // A skip fails the run on CI (see the reporter); a complete run writes (on CI: checks) COMPATIBILITY.md.
+    reporters: ['default', './test/support/fail-on-skip.ts', './test/integration/compatibility-reporter.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -1,11 +1,7 @@
 /**
  * `npm run bench`: wrk → nginx (1 worker) → each contender, interleaved over several rounds,
  * then the memory measurements, the in-process figure and (BENCH_PROFILE=1) a CPU profile.
- * Env: BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32), BENCH_BYTES_CONNECTIONS (8),
- * BENCH_TARGETS / BENCH_SCENARIOS (comma-separated name filters), BENCH_STREAM_MIB (1024),
- * BENCH_MULTIPLEX (10000), BENCH_SKIP_MEMORY=1, BENCH_PROFILE=1, BENCH_NO_RESULTS=1 (keep RESULTS.md),
- * BENCH_COMPARE_DIST (another build's dist/, measured as one more contender), BENCH_NODE_NET=1
- * (fastcgi-fetch on Bun and Deno over node:net too), BENCH_MEMORY_RUNTIMES (node,bun,deno).
+ * The targets and the BENCH_* settings are described in README.md.
  * `npm run bench -- --memory` runs only the memory measurements, on every runtime.
  */
 import fs from 'node:fs';

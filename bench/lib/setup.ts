@@ -1,12 +1,17 @@
 /** Installs what the bench needs when it is missing: Debian packages and npm devDependencies. */
 import fs from 'node:fs';
 import path from 'node:path';
-import { REPO_DIR } from '../targets/target.js';
+import { BENCH_DIR, REPO_DIR } from '../targets/target.js';
 import { phpFpmBinary } from '../targets/php.js';
 import { compileApps } from './compile-apps.js';
 import { hasCommand, run } from './processes.js';
 
 const NPM_PACKAGES = ['@hono/node-server', 'node-fastcgi', 'hono'];
+
+/** Where an npm package of the bench is installed: this package's node_modules, or the root's (hoisted by npm workspaces). */
+function packageDir(name: string): string | undefined {
+  return [BENCH_DIR, REPO_DIR].map((dir) => path.join(dir, 'node_modules', name)).find((dir) => fs.existsSync(path.join(dir, 'package.json')));
+}
 
 async function missingDebianPackages(): Promise<string[]> {
   const missing: string[] = [];
@@ -31,10 +36,10 @@ export async function ensureDependencies(log: (line: string) => void): Promise<v
       await run('apt-get', ['install', '-y', ...debian], { env });
     });
   }
-  const npm = NPM_PACKAGES.filter((name) => !fs.existsSync(path.join(REPO_DIR, 'node_modules', name, 'package.json')));
+  const npm = NPM_PACKAGES.filter((name) => packageDir(name) === undefined);
   if (npm.length > 0) {
-    log(`installing npm devDependencies: ${npm.join(' ')}`);
-    await run('npm', ['install', '-D', ...npm], { cwd: REPO_DIR });
+    log(`installing the bench package's devDependencies (missing: ${npm.join(' ')})`);
+    await run('npm', ['install', '--workspace', 'bench'], { cwd: REPO_DIR });
   }
   // fastcgi-fetch is measured as users run it: the built dist/, not TypeScript through a loader.
   log('building dist/ (npm run build)');
@@ -49,7 +54,7 @@ export async function versions(): Promise<Record<string, string>> {
   const php = phpFpmBinary();
   const packageVersion = (name: string) => {
     try {
-      return (JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+      return (JSON.parse(fs.readFileSync(path.join(packageDir(name)!, 'package.json'), 'utf8')) as { version: string }).version;
     } catch {
       return '?';
     }

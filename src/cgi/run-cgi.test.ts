@@ -125,6 +125,26 @@ describe('runCgi', () => {
     }
   });
 
+  it('keeps the Proxy header on the request when it reads process.env itself, as a real CGI run does', async () => {
+    const vars = { ...BASE_ENV, HTTP_PROXY: 'http://attacker.example:8080' };
+    const saved = Object.fromEntries(Object.keys(vars).map((name) => [name, process.env[name]]));
+    Object.assign(process.env, vars);
+    const stdout = new PassThrough();
+    const out: Buffer[] = [];
+    stdout.on('data', (d: Buffer) => out.push(d));
+    try {
+      const stdin = new PassThrough();
+      stdin.end();
+      await runCgi((request) => new Response(`${process.env.HTTP_PROXY ?? 'unset'} ${request.headers.get('proxy')}`), { stdin, stdout, abortOn: false });
+      expect(Buffer.concat(out).toString('latin1')).toMatch(/\r\n\r\nunset http:\/\/attacker\.example:8080$/);
+    } finally {
+      for (const [name, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+    }
+  });
+
   it('keeps an operator-set HTTP_PROXY that did not come from the request', () => {
     const processEnv: Record<string, string> = { HTTP_PROXY: 'http://proxy.internal:3128' };
     expect(scrubRequestProxy({ GATEWAY_INTERFACE: 'CGI/1.1' }, processEnv)).toBe(false);

@@ -83,7 +83,8 @@ function pipeBody(source: Readable, input: InputStream, length: number | undefin
  */
 export async function runCgi(app: App, options: CgiOptions = {}): Promise<void> {
   const fetch = toHandler(app);
-  const env = options.env ?? process.env;
+  // A copy: scrubbing HTTP_PROXY from process.env must not take the header from the request too.
+  const env = options.env ?? { ...process.env };
   const stdin = options.stdin ?? process.stdin;
   const stdout = options.stdout ?? process.stdout;
   const stderr = options.stderr ?? process.stderr;

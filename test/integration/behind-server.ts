@@ -31,6 +31,8 @@ export interface BehindServerOptions {
   skip: string | undefined;
   traits: ServerTraits;
   recorder: CompatibilityRecorder;
+  /** A note for the table, recorded when that feature's test passes with outcome `when`. */
+  findings?: Partial<Record<Feature, { when: Outcome; text: string }>>;
   start(): Promise<Deployment>;
 }
 
@@ -65,15 +67,20 @@ export function describeBehindServer(o: BehindServerOptions): void {
     let d: Deployment;
     const url = (path: string) => `${d.base}${path}`;
     /** A test whose outcome lands in the table; returning 'no' records a measured limitation. */
-    const feature = (name: string, column: Feature, body: () => Promise<Outcome | void>) =>
+    const feature = (name: string, column: Feature, body: () => Promise<Outcome | void>) => {
+      o.recorder.expect(o.server, column);
       it(name, async () => {
         try {
-          o.recorder.record(o.server, column, (await body()) ?? 'yes');
+          const outcome = (await body()) ?? 'yes';
+          o.recorder.record(o.server, column, outcome);
+          const finding = o.findings?.[column];
+          if (finding !== undefined && outcome === finding.when) o.recorder.measured(o.server, finding.text);
         } catch (error) {
           o.recorder.record(o.server, column, 'fail');
           throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- ${d?.server.name} logs ---\n${d?.server.errorLog().slice(-4000)}`, { cause: error });
         }
       });
+    };
     const get = (path: string, init: RequestInit = {}) => fetch(url(path), { redirect: 'manual', signal: AbortSignal.timeout(TIMEOUT), ...init });
 
     beforeAll(async () => {

@@ -17,21 +17,24 @@ import { fixtureCommand, inProcess } from './deployments.js';
 import { createFixtureApp } from './fixture-app.js';
 
 const recorder = new CompatibilityRecorder('roles');
-recorder.note('Apache mod_fcgid', "an Authorizer's denial reaches the browser as a 401 with Apache's own page (the app's headers kept, its status and body not)");
-recorder.note('Apache mod_fcgid', 'Variable-NAME headers reach the protected app as NAME (written upper-case, since Headers lower-case names)');
-recorder.note('lighttpd', "an Authorizer's denial reaches the browser as the app wrote it (status, headers, body)");
 afterAll(() => recorder.write());
 
 const lighttpdSkip = installed('lighttpd') ? undefined : 'lighttpd is not installed';
 const fcgidSkip = apacheModuleInstalled('fcgid') && apacheModuleInstalled('proxy_fcgi') ? undefined : 'apache2 with mod_fcgid and mod_proxy_fcgi is not installed';
 for (const reason of [lighttpdSkip, fcgidSkip]) if (reason) console.warn(`[roles] skipping: ${reason}`);
 
-/** Runs `body` with a server; records the Authorizer outcome for `row`. */
-async function authorizerCase(row: string, start: () => Promise<{ server: WebServer; stop(): Promise<void> }>, body: (server: WebServer) => Promise<void>) {
+/** Runs `body` with a server; records the Authorizer outcome for `row`, and `findings` once `body` passed. */
+async function authorizerCase(
+  row: string,
+  start: () => Promise<{ server: WebServer; stop(): Promise<void> }>,
+  body: (server: WebServer) => Promise<void>,
+  findings: string[] = [],
+) {
   const d = await start();
   try {
     await body(d.server);
     recorder.record(row, 'authorizer', 'yes');
+    for (const text of findings) recorder.measured(row, text);
   } catch (error) {
     recorder.record(row, 'authorizer', 'fail');
     throw new Error(`${(error as Error).message}\n${d.server.errorLog().slice(-3000)}`, { cause: error });
@@ -57,6 +60,7 @@ async function inProcessAuthorizer(start: (path: string) => Promise<WebServer>) 
   };
 }
 
+recorder.expect('lighttpd', 'authorizer');
 describe.skipIf(lighttpdSkip !== undefined)('Authorizer behind lighttpd ("mode" => "authorizer")', () => {
   it('lets an allowed request through to the protected files and passes a denial to the browser as is', async () => {
     await authorizerCase(
@@ -70,10 +74,12 @@ describe.skipIf(lighttpdSkip !== undefined)('Authorizer behind lighttpd ("mode" 
         const allowed = await fetch(`${s.url}/private/secret.txt`, { headers: { authorization: 'Bearer ok' } });
         expect([allowed.status, await allowed.text()]).toEqual([200, 'static content behind the authorizer\n']);
       },
+      ["an Authorizer's denial reaches the browser as the app wrote it (status, headers, body)"],
     );
   });
 });
 
+recorder.expect('Apache mod_fcgid', 'authorizer');
 describe.skipIf(fcgidSkip !== undefined)('Authorizer behind Apache mod_fcgid', () => {
   it('FcgidAccessChecker: Variable-* headers reach the protected app as params, a denial stops the request', async () => {
     await authorizerCase(
@@ -100,6 +106,10 @@ describe.skipIf(fcgidSkip !== undefined)('Authorizer behind Apache mod_fcgid', (
         // Headers lower-case names; an Authorizer's Variable-NAME goes out with NAME upper-cased.
         expect(env.authorized).toEqual({ AUTHZ_USER: 'alice', AUTHZ_SCOPE: 'read write' });
       },
+      [
+        "an Authorizer's denial reaches the browser as a 401 with Apache's own page (the app's headers kept, its status and body not)",
+        'Variable-NAME headers reach the protected app as NAME (written upper-case, since Headers lower-case names)',
+      ],
     );
   });
 
@@ -124,6 +134,7 @@ describe.skipIf(fcgidSkip !== undefined)('Authorizer behind Apache mod_fcgid', (
   });
 });
 
+recorder.expect('raw client', 'filter');
 describe('Filter role and role-blind handlers, through a raw FastCGI client', () => {
   it('exposes the DATA stream as context.data with FCGI_DATA_LENGTH and FCGI_DATA_LAST_MOD, after STDIN', async () => {
     const seen: Record<string, unknown> = {};

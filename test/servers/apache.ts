@@ -213,14 +213,20 @@ ${protect}`;
 export interface ApacheCgiOptions extends SpawnedApp {
   /** Mount the program under e.g. '/app/' instead of '/'. */
   prefix?: string;
+  /**
+   * Pass a request's `Proxy:` header on as HTTP_PROXY, as every server did before the httpoxy
+   * fixes (Apache >= 2.4.25 drops the header itself), so a test can see what the app does with it.
+   */
+  passProxyHeader?: boolean;
 }
 
 /** Plain CGI (mod_cgid, as Debian enables for the event MPM): one process per request. */
 export function startApacheCgi(o: ApacheCgiOptions): Promise<WebServer> {
   return startApacheWith({
     name: 'apache-cgi',
-    modules: ['cgid'],
+    modules: ['cgid', ...(o.passProxyHeader ? ['setenvif'] : [])],
     body: ({ dir }) => `ScriptSock "${dir}/run/cgid.sock"
-${renderSnippet('apache-cgi.conf', { PREFIX: o.prefix ?? '/', WRAPPER: writeWrapper(dir, 'app.cgi', o) })}`,
+${renderSnippet('apache-cgi.conf', { PREFIX: o.prefix ?? '/', WRAPPER: writeWrapper(dir, 'app.cgi', o) })}
+${o.passProxyHeader ? 'SetEnvIf Proxy "^(.+)$" HTTP_PROXY=$1' : ''}`,
   });
 }
