@@ -4,7 +4,7 @@
  * Env: BENCH_SECONDS (10), BENCH_ROUNDS (3), BENCH_CONNECTIONS (32), BENCH_BYTES_CONNECTIONS (8),
  * BENCH_TARGETS / BENCH_SCENARIOS (comma-separated name filters), BENCH_STREAM_MIB (1024),
  * BENCH_MULTIPLEX (10000), BENCH_SKIP_MEMORY=1, BENCH_PROFILE=1, BENCH_NO_RESULTS=1 (keep RESULTS.md),
- * BENCH_COMPARE_DIST (another build's dist/, measured as one more contender), BENCH_NODE_NET=1
+ * BENCH_COMPARE_DIST (another build's dist/, measured as one more contender on each runtime), BENCH_NODE_NET=1
  * (fastcgi-fetch on Bun and Deno over node:net too), BENCH_MEMORY_RUNTIMES (node,bun,deno).
  * `npm run bench -- --memory` runs only the memory measurements, on every runtime.
  */
@@ -24,7 +24,7 @@ import { cLibfcgi } from './targets/c.js';
 import { goFcgi } from './targets/go.js';
 import { compareDist, fastcgiFetch, floor, honoNode, nodeFastcgi } from './targets/node.js';
 import { phpTarget } from './targets/php.js';
-import { RUNTIME_ROWS, bunServe, denoServe, fastcgiFetchBun, fastcgiFetchDeno, floorBun, floorDeno, nodeNetVariants } from './targets/runtimes.js';
+import { RUNTIME_ROWS, bunServe, compareDistVariants, denoServe, fastcgiFetchBun, fastcgiFetchDeno, floorBun, floorDeno, nodeNetVariants } from './targets/runtimes.js';
 import { BENCH_DIR, type RunningTarget, type Target } from './targets/target.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -252,7 +252,7 @@ async function main(): Promise<void> {
   try {
     const all: Target[] = [
       fastcgiFetch, honoNode, floor, nodeFastcgi, goFcgi, cLibfcgi, phpTarget(Math.max(CONNECTIONS, BYTES_CONNECTIONS)),
-      fastcgiFetchBun, bunServe, floorBun, fastcgiFetchDeno, denoServe, floorDeno, ...nodeNetVariants,
+      fastcgiFetchBun, bunServe, floorBun, fastcgiFetchDeno, denoServe, floorDeno, ...nodeNetVariants, ...compareDistVariants,
     ];
     if (compareDist) all.splice(1, 0, compareDist);
     const only = filter('BENCH_TARGETS');
