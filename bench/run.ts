@@ -20,7 +20,7 @@ import { cLibfcgi } from './targets/c.js';
 import { goFcgi } from './targets/go.js';
 import { compareDist, fastcgiFetch, floor, honoNode, nodeFastcgi } from './targets/node.js';
 import { phpTarget } from './targets/php.js';
-import { RUNTIME_ROWS, bunServe, denoServe, fastcgiFetchBun, fastcgiFetchDeno, floorBun, floorDeno, nodeNetVariants } from './targets/runtimes.js';
+import { RUNTIME_ROWS, bunServe, compareDistVariants, denoServe, fastcgiFetchBun, fastcgiFetchDeno, floorBun, floorDeno, nodeNetVariants } from './targets/runtimes.js';
 import { BENCH_DIR, type RunningTarget, type Target } from './targets/target.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -248,7 +248,7 @@ async function main(): Promise<void> {
   try {
     const all: Target[] = [
       fastcgiFetch, honoNode, floor, nodeFastcgi, goFcgi, cLibfcgi, phpTarget(Math.max(CONNECTIONS, BYTES_CONNECTIONS)),
-      fastcgiFetchBun, bunServe, floorBun, fastcgiFetchDeno, denoServe, floorDeno, ...nodeNetVariants,
+      fastcgiFetchBun, bunServe, floorBun, fastcgiFetchDeno, denoServe, floorDeno, ...nodeNetVariants, ...compareDistVariants,
     ];
     if (compareDist) all.splice(1, 0, compareDist);
     const only = filter('BENCH_TARGETS');

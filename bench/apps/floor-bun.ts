@@ -5,8 +5,10 @@
 import { FloorConnection } from './floor-records.js';
 
 interface BunSocket {
-  data: { floor: FloorConnection; queue: Uint8Array[] };
+  data: { floor: FloorConnection; queue: Uint8Array[]; ending: boolean };
   write(data: Uint8Array): number;
+  /** Our FIN only: the socket closes when the peer's comes. */
+  shutdown(): void;
   end(): void;
 }
 declare const Bun: {
@@ -17,6 +19,7 @@ declare const Bun: {
       open(socket: BunSocket): void;
       data(socket: BunSocket, chunk: Uint8Array): void;
       drain(socket: BunSocket): void;
+      end(socket: BunSocket): void;
     };
   }): unknown;
 };
@@ -35,15 +38,26 @@ function send(socket: BunSocket, bytes: Uint8Array): void {
   if (sent < bytes.length) queue.push(bytes.subarray(Math.max(sent, 0)));
 }
 
+/** Our FIN once everything queued went out. */
+function finish(socket: BunSocket): void {
+  socket.data.ending = true;
+  if (socket.data.queue.length === 0) socket.shutdown();
+}
+
 Bun.listen({
   unix: path,
   binaryType: 'uint8array',
   socket: {
     open(socket) {
-      socket.data = { floor: new FloorConnection((bytes) => send(socket, bytes), () => socket.end()), queue: [] };
+      // Without keep-conn: a FIN, not Bun's end(), which closes at once and, with input unread,
+      // can reset the connection before the web server read the answer (as src/net does).
+      socket.data = { floor: new FloorConnection((bytes) => send(socket, bytes), () => finish(socket)), queue: [], ending: false };
     },
     data(socket, chunk) {
       socket.data.floor.receive(chunk);
+    },
+    end(socket) {
+      socket.end();
     },
     drain(socket) {
       const { queue } = socket.data;
@@ -56,6 +70,7 @@ Bun.listen({
         }
         queue.shift();
       }
+      if (socket.data.ending) socket.shutdown();
     },
   },
 });

@@ -62,6 +62,17 @@ export const nodeNetVariants =
       ]
     : [];
 
+/**
+ * BENCH_COMPARE_DIST=<another build's dist/>: that build on Bun and Deno too, so a change to the
+ * native transports is measured against its base in the same run.
+ */
+export const compareDistVariants = process.env.BENCH_COMPARE_DIST
+  ? [
+      runtimeTarget('bun', 'fastcgi-fetch (Bun, compare)', 'fastcgi', 'fastcgi-fetch.ts', { FASTCGI_FETCH_DIST: process.env.BENCH_COMPARE_DIST }),
+      runtimeTarget('deno', 'fastcgi-fetch (Deno, compare)', 'fastcgi', 'fastcgi-fetch.ts', { FASTCGI_FETCH_DIST: process.env.BENCH_COMPARE_DIST }),
+    ]
+  : [];
+
 /** Each runtime's fastcgi-fetch, its own HTTP server and its floor, for the per-runtime goals. */
 export const RUNTIME_ROWS = [
   { runtime: 'Node', fastcgiFetch: 'fastcgi-fetch', own: '@hono/node-server', floor: 'floor' },

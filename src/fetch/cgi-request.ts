@@ -82,6 +82,10 @@ export type ParamLookup = Pick<ParamList, 'get' | 'text' | 'equals'>;
 
 /** A lookup over decoded pairs (the engine's requests already carry a ParamList). */
 export function paramLookup(params: ParamList | Iterable<DecodedPair>): ParamLookup {
+  return paramList(params);
+}
+
+function paramList(params: ParamList | Iterable<DecodedPair>): ParamList {
   return params instanceof ParamList ? params : ParamList.of(params);
 }
 
@@ -202,30 +206,44 @@ export function requestUrl(get: ParamLookup): string {
   }
 }
 
+/** The header a param carries (`HTTP_X_NAME` → `x-name`), or null; made once per param name. */
+const headerNames = new Map<string, string | null>();
+const HEADER_NAME_CACHE_SIZE = 512;
+
+function headerName(param: string): string | null {
+  let header = headerNames.get(param);
+  if (header !== undefined) return header;
+  if (param.startsWith('HTTP_')) {
+    header = param === 'HTTP_CONTENT_LENGTH' || param === 'HTTP_CONTENT_TYPE' ? null : param.slice(5).toLowerCase().replaceAll('_', '-');
+  } else if (param === 'CONTENT_TYPE') header = 'content-type';
+  else if (param === 'CONTENT_LENGTH') header = 'content-length';
+  else header = null;
+  if (headerNames.size < HEADER_NAME_CACHE_SIZE) headerNames.set(param, header);
+  return header;
+}
+
+/** Only HTTP_* and CONTENT_* params carry headers: others are skipped before their name is read. */
+const mayCarryHeader = (firstByte: number) => firstByte === 0x48 || firstByte === 0x43;
+
 /**
  * Request headers from HTTP_* params plus CONTENT_TYPE and CONTENT_LENGTH. A name or value the
  * WHATWG `Headers` rejects is dropped (the rest of the request still works); repeats are joined.
  */
-export function requestHeaders(params: Iterable<DecodedPair>): Headers {
+export function requestHeaders(params: ParamList | Iterable<DecodedPair>): Headers {
   const headers = new Headers();
-  for (const [name, value] of params) {
-    let header: string;
-    if (name.startsWith('HTTP_')) {
-      if (name === 'HTTP_CONTENT_LENGTH' || name === 'HTTP_CONTENT_TYPE') continue;
-      header = name.slice(5).toLowerCase().replaceAll('_', '-');
-    } else if (name === 'CONTENT_TYPE') header = 'content-type';
-    else if (name === 'CONTENT_LENGTH') header = 'content-length';
-    else continue;
-    if (value.length === 0 && header.startsWith('content-')) continue;
-    const text = latin1(value);
+  paramList(params).forEachPair((name, bytes, start, end) => {
+    const header = headerName(name);
+    if (header === null) return;
+    if (start === end && header.startsWith('content-')) return;
+    const text = latin1(bytes, start, end);
     // Caddy sends CONTENT_LENGTH=-1 for a chunked body: that is "unknown", not a length.
-    if (header === 'content-length' && !/^\d+$/.test(text)) continue;
+    if (header === 'content-length' && !/^\d+$/.test(text)) return;
     try {
       if (header === 'cookie' && headers.has('cookie')) headers.set('cookie', `${headers.get('cookie')}; ${text}`);
       else headers.append(header, text);
     } catch {
       // Not a valid header: dropped, as documented.
     }
-  }
+  }, mayCarryHeader);
   return headers;
 }

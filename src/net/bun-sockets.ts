@@ -3,7 +3,7 @@
  * set of handlers shared by every socket, writes straight to the kernel.
  */
 import { NativeSocket, type SocketPeer } from './native-socket.js';
-import type { NativeListenerHandle, NativeSocketApi } from './runtime-sockets.js';
+import type { NativeListenerHandle, NativeSocketApi } from './native-socket-api.js';
 
 /** The part of a Bun socket used here. */
 interface BunSocket {

@@ -3,7 +3,7 @@
  * and writes are Deno's async ops on the connection, with no node:net emulation between.
  */
 import { NativeSocket, type SocketPeer } from './native-socket.js';
-import type { NativeListenerHandle, NativeSocketApi } from './runtime-sockets.js';
+import type { NativeListenerHandle, NativeSocketApi } from './native-socket-api.js';
 
 /** The part of a Deno connection used here. */
 interface DenoConn {

@@ -219,6 +219,25 @@ describe('name-value pairs', () => {
     );
   });
 
+  it('walks the pairs in order with forEachPair, leaving out names whose first byte the filter turns down', () => {
+    const names = fc.constantFrom('HTTP_HOST', 'HTTPS', 'A', 'CONTENT_TYPE', 'X'.repeat(130), '');
+    const pairs = fc.array(fc.tuple(names, fc.uint8Array({ maxLength: 200 })), { maxLength: 12 });
+    fc.assert(
+      fc.property(pairs, fc.array(fc.nat(), { maxLength: 20 }), (list, cuts) => {
+        const decoder = new PairDecoder();
+        const params = new ParamList();
+        for (const chunk of rechunk(encodePairs(list), cuts)) decoder.push(chunk, params);
+        decoder.end();
+        const seen: Array<[string, Uint8Array]> = [];
+        params.forEachPair((name, bytes, start, end) => seen.push([name, bytes.slice(start, end)]), (first) => first === 0x48);
+        expect(plain(seen)).toEqual(plain(list.filter(([name]) => name.startsWith('H'))));
+        const all: Array<[string, Uint8Array]> = [];
+        params.forEachPair((name, bytes, start, end) => all.push([name, bytes.slice(start, end)]));
+        expect(plain(all)).toEqual(plain(list));
+      }),
+    );
+  });
+
   it('accepts the 4-byte length form for small lengths, as h2o sends it', () => {
     const body = new Uint8Array([0x80, 0, 0, 4, 0x80, 0, 0, 2, ...new TextEncoder().encode('NAMEhi')]);
     expect(decodePairs(body).map(([n, v]) => [n, latin1(v)])).toEqual([['NAME', 'hi']]);

@@ -103,6 +103,27 @@ export class ParamList implements Iterable<DecodedPair> {
     }
   }
 
+  /**
+   * Calls `visit` with each pair's name and where its value lies, in order, skipping names whose
+   * first byte `only` turns down (before any string is made): a walk that reads a few values
+   * makes no view or tuple per pair, as iterating does.
+   */
+  forEachPair(visit: (name: string, bytes: Uint8Array, start: number, end: number) => void, only?: (firstByte: number) => boolean): void {
+    for (const run of this.#runs()) {
+      const { bytes, end } = run;
+      let at = run.start;
+      while (at < end) {
+        const nameLength = readPairLength(bytes, at, end);
+        const valueLength = readPairLength(bytes, pairLengthEnd, end);
+        const nameStart = pairLengthEnd;
+        const valueStart = nameStart + nameLength;
+        at = valueStart + valueLength;
+        if (only !== undefined && (nameLength === 0 || !only(bytes[nameStart]!))) continue;
+        visit(internName(bytes, nameStart, valueStart), bytes, valueStart, at);
+      }
+    }
+  }
+
   #runs(): Run[] {
     if (this.#first === undefined) return [];
     return this.#more === undefined ? [this.#first] : [this.#first, ...this.#more];
