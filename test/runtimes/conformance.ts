@@ -14,7 +14,7 @@ const PROBE = path.join(ROOT, 'test/runtimes/probe.mjs');
 const DIST = path.join(ROOT, 'dist');
 
 /** One check's outcome: 'pass', or 'fail: why'. */
-export type Outcome = string;
+type Outcome = string;
 
 /** Columns of the table, in order. */
 export const CHECKS = [
