@@ -158,7 +158,7 @@ export class Exchange {
     this.#receivedAny = true;
     if (this.#failed) return;
     if (!this.#headDone) {
-      let parsed;
+      let parsed: ReturnType<HeadParser['push']>;
       try {
         parsed = this.#head.push(data);
       } catch (error) {
