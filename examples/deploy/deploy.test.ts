@@ -362,7 +362,7 @@ describe('examples/deploy on a fresh Debian machine', () => {
       const base = (await json()).acceptedConnections;
       const flood: net.Socket[] = [];
       let evicted = 0;
-      cleanups.push(() => flood.forEach((s) => s.destroy()));
+      cleanups.push(() => flood.forEach((s) => void s.destroy()));
       for (let from = 0; from < FLOOD; from += 100) {
         const batch = await Promise.all(Array.from({ length: Math.min(100, FLOOD - from) }, () => connectSilently(sock)));
         for (const silent of batch) silent.once('close', () => evicted++);
@@ -378,7 +378,7 @@ describe('examples/deploy on a fresh Debian machine', () => {
       const pool = await json();
       console.log(`connections per worker: ${pool.processes.map((p) => p.connections).join(', ')}`);
       expect(pool.acceptedConnections).toBeGreaterThanOrEqual(base + FLOOD);
-      flood.forEach((s) => s.destroy());
+      for (const s of flood) s.destroy();
 
       // systemctl stop with KillMode=mixed: SIGTERM to the main process.
       mark = notify.messages.length;

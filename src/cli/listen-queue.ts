@@ -5,7 +5,7 @@ import type { ListenTarget } from '../server/listen-target.js';
 const NODE_BACKLOG = 511;
 
 /** A LISTEN row of /proc/net/tcp or /proc/net/tcp6. */
-export interface ListenRow {
+interface ListenRow {
   readonly port: number;
   readonly inode: string;
   /** Connections the kernel accepted that no accept() took yet (rx_queue of a LISTEN socket). */
@@ -13,7 +13,7 @@ export interface ListenRow {
 }
 
 /** The LISTEN rows (state 0A) of /proc/net/tcp-format text. */
-export function listenRows(text: string): ListenRow[] {
+function listenRows(text: string): ListenRow[] {
   const rows: ListenRow[] = [];
   for (const line of text.split('\n')) {
     const fields = line.trim().split(/\s+/);

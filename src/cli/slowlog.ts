@@ -18,7 +18,7 @@ function header(pid: number, now: number): string {
 }
 
 /** One line per slow request: time, pid, method, URL, how long so far. */
-export function formatSlowRequest(pid: number, now: number, request: SlowRequest): string {
+function formatSlowRequest(pid: number, now: number, request: SlowRequest): string {
   return `${header(pid, now)} ${request.method} ${request.url} running for ${seconds(request.runningMs)} s\n`;
 }
 

@@ -157,7 +157,7 @@ export class Exchange {
     this.#receivedAny = true;
     if (this.#failed) return;
     if (!this.#headDone) {
-      let parsed;
+      let parsed: ReturnType<CgiHeadParser['push']>;
       try {
         parsed = this.#head.push(data);
       } catch (error) {

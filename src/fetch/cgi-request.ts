@@ -13,7 +13,7 @@ const HEX = '0123456789ABCDEF';
  * keeps byte-exact: ASCII is kept as is (existing %-escapes included), every other byte becomes
  * its own %XX.
  */
-export function uriFromText(raw: string): string {
+function uriFromText(raw: string): string {
   let plain = true;
   for (let i = 0; i < raw.length; i++) {
     const c = raw.charCodeAt(i);

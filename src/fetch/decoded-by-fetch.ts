@@ -14,7 +14,7 @@ const DECODED_BY_FETCH = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
  * True when `response` came from `fetch()` (only a fetched response, or its clone, has a URL)
  * and holds a body its fetch decoded.
  */
-export function isDecodedByFetch(response: Response): boolean {
+function isDecodedByFetch(response: Response): boolean {
   if (!response.url) return false;
   const encoding = response.headers.get('content-encoding');
   // No body (HEAD, 204, 304): nothing was decoded, and the headers describe the encoded body.

@@ -181,7 +181,3 @@ function selfTest(): boolean {
     return false;
   }
 }
-
-export function isLightRequest(value: unknown): value is LightRequest {
-  return typeof value === 'object' && value !== null && (value as Light)[STATE] !== undefined;
-}

@@ -311,6 +311,7 @@ const LightResponse = class Response {
   }
 
   static json(data: unknown, init: ResponseInit | undefined = undefined): WebResponse {
+    // biome-ignore lint/complexity/noArguments: the platform tells a missing argument from undefined
     if (arguments.length === 0) throw new TypeError('Response.json: 1 argument required, but only 0 present.');
     const text = JSON.stringify(data) as string | undefined;
     if (text === undefined) throw new TypeError('Value is not JSON serializable');
@@ -323,6 +324,7 @@ const LightResponse = class Response {
     // Forwarded as called, so a missing argument is the platform's error.
     void url;
     void status;
+    // biome-ignore lint/complexity/noArguments: forwarded as called (see above)
     return Reflect.apply(NativeResponse.redirect, NativeResponse, arguments) as WebResponse;
   }
 };

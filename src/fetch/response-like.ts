@@ -92,7 +92,7 @@ function toStream(body: unknown): ReadableStream<Uint8Array> | null {
 
 function copyHeaders(from: HeadersLike): Headers {
   const headers = new Headers();
-  if (typeof from.forEach === 'function') from.forEach((value, name) => headers.append(name, value));
+  if (typeof from.forEach === 'function') from.forEach((value, name) => void headers.append(name, value));
   else for (const [name, value] of from as Iterable<[string, string]>) headers.append(name, value);
   // Joined Set-Cookie values cannot be split again: take them one by one where offered.
   if (typeof from.getSetCookie === 'function') {

@@ -11,7 +11,7 @@ export interface SocketPeer {
 }
 
 /** How long a peer may keep its side open after the transport ended (ms), as on node:net. */
-export const END_GRACE_MS = 1000;
+const END_GRACE_MS = 1000;
 
 /**
  * Sockets that ended and wait for the peer to close, in the order they ended (so by deadline):

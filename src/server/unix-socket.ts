@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { chmod, chown, lstat, unlink } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { unixSocketAccepts } from '../net/socket-transport.js';
@@ -8,7 +9,7 @@ import { groupId, userId } from './system-accounts.js';
  * a live socket or any other kind of file is left alone and reported.
  */
 export async function clearStaleSocket(path: string): Promise<void> {
-  let stats;
+  let stats: Stats;
   try {
     stats = await lstat(path);
   } catch {

@@ -84,7 +84,7 @@ describe('createTestClient', () => {
     const texts = await Promise.all(
       Array.from({ length: 50 }, async (_, i) => (await client.fetch(`/r${i}`)).text()),
     );
-    texts.forEach((text, i) => expect(text.startsWith(`/r${i} `)).toBe(true));
+    for (const [i, text] of texts.entries()) expect(text.startsWith(`/r${i} `)).toBe(true);
     expect(new Set(texts.map((text) => text.split(' ')[1])).size).toBe(50);
     expect(client.stats.opened).toBe(1);
     await client.close();

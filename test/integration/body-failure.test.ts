@@ -82,7 +82,7 @@ variants.push(
     variant: 'spawned on fd 0',
     missing: fcgid,
     // Apache appends its own 500 page to the cut body, and mod_fcgid restarts the app process.
-    reportsFailure: /^chunk1\n<!DOCTYPE HTML PUBLIC [^]*500 Internal Server Error/,
+    reportsFailure: /^chunk1\n<!DOCTYPE HTML PUBLIC [\s\S]*500 Internal Server Error/,
     finding: "a body failing mid-way: the transfer ends as if complete, with Apache's own 500 page appended to the cut body, and mod_fcgid restarts the app process",
     start: () => spawned('/', (app) => startApacheFcgid({ ...app, maxProcesses: 2 })),
   },

@@ -27,7 +27,7 @@ export interface Deployment {
 }
 
 /** Mount point → URL path prefix: '/' → '', '/app/' → '/app'. */
-export function mountPath(prefix: string): string {
+function mountPath(prefix: string): string {
   return prefix.replace(/\/$/, '');
 }
 

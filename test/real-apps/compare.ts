@@ -20,7 +20,7 @@ export interface Known {
 const NOT_COMPARED = new Set(['connection', 'keep-alive', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-connection', 'date']);
 
 /** nginx names itself in every answer; the apps' own Node servers send no Server header. */
-export const SERVER_HEADER: Known = {
+const SERVER_HEADER: Known = {
   what: 'a Server: nginx/… header',
   why: 'nginx adds its Server header (server_tokens) to every response it passes on',
   patch(own, ours) {
@@ -32,7 +32,7 @@ export const SERVER_HEADER: Known = {
 };
 
 /** Differences nginx makes to every exchange. */
-export const ALWAYS: readonly Known[] = [SERVER_HEADER];
+const ALWAYS: readonly Known[] = [SERVER_HEADER];
 
 function pathGet(value: unknown, path: readonly string[]): unknown {
   let at = value;

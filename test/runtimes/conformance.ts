@@ -14,7 +14,7 @@ const PROBE = path.join(ROOT, 'test/runtimes/probe.mjs');
 const DIST = path.join(ROOT, 'dist');
 
 /** One check's outcome: 'pass', or 'fail: why'. */
-export type Outcome = string;
+type Outcome = string;
 
 /** Columns of the table, in order. */
 export const CHECKS = [
@@ -64,7 +64,7 @@ function startProbe(runtime: Runtime, args: readonly string[]): Probe {
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
     text += chunk;
     pending += chunk;
-    let newline;
+    let newline: number;
     while ((newline = pending.indexOf('\n')) >= 0) {
       const line = pending.slice(0, newline);
       pending = pending.slice(newline + 1);

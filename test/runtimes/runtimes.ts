@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-export const CACHE = path.join(ROOT, 'node_modules/.cache/runtimes');
+const CACHE = path.join(ROOT, 'node_modules/.cache/runtimes');
 
 export interface Runtime {
   /** Short id, also the cache folder. */

@@ -137,7 +137,6 @@ export function startApache(o: ApacheProxyOptions): Promise<WebServer> {
       (o.buffering === false ? `\n<Proxy "${target}">\n    ProxySet flushpackets=on\n</Proxy>\n` : ''),
   });
 }
-export { startApache as startApacheProxyFcgi };
 
 export interface ApacheFcgidOptions extends SpawnedApp {
   /** Mount the app under e.g. '/app/' instead of '/'. */

@@ -111,7 +111,7 @@ export function assertLoopback(upstream: Upstream): void {
 const CONFIG_DIR = fileURLToPath(new URL('../../examples/config/', import.meta.url));
 
 /** Path of a snippet file under examples/config/. */
-export function snippetPath(file: string): string {
+function snippetPath(file: string): string {
   return path.join(CONFIG_DIR, file);
 }
 
@@ -160,7 +160,7 @@ export function writeWrapper(dir: string, file: string, app: SpawnedApp): string
  * note nginx overwrites its own environ for its process title). Zombies do not
  * count: they are already dead, merely unreaped.
  */
-export function markedProcesses(dir: string, pgid?: number): number[] {
+function markedProcesses(dir: string, pgid?: number): number[] {
   const needle = Buffer.from(`${ENV_MARKER}=${dir}\0`);
   const pids: number[] = [];
   let entries: string[];

@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 
-export interface NotifyMessage {
+interface NotifyMessage {
   /** KEY=VALUE lines of the datagram. */
   readonly fields: Readonly<Record<string, string>>;
   /** The sender's pid (SCM_CREDENTIALS). */
