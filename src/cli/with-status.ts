@@ -1,11 +1,8 @@
+import { toHandler } from '../fetch/to-handler.js';
 import type { App, FetchHandler } from '../types.js';
+import { POOL_DEFAULTS } from './pool-options.js';
 import type { Counters, StatusReport } from './status.js';
 import { renderStatus } from './status-format.js';
-
-function toHandler(app: App): FetchHandler {
-  if (typeof app === 'function') return app;
-  return app.fetch.bind(app) as FetchHandler;
-}
 
 /** Paths the server answers itself, before the app. */
 export interface ServerPaths {
@@ -28,14 +25,9 @@ const NO_STORE = { 'cache-control': 'no-store' };
  * before the app does. `report` gathers the numbers, over IPC when workers share the load;
  * `full` asks for every process's requests in flight.
  */
-export function withStatus(
-  app: App,
-  counters: Counters,
-  paths: ServerPaths,
-  report: (full: boolean) => Promise<StatusReport>,
-): FetchHandler {
+export function withStatus(app: App, counters: Counters, paths: ServerPaths, report: (full: boolean) => Promise<StatusReport>): FetchHandler {
   const fetch = toHandler(app);
-  const { statusPath, pingPath, pingResponse = 'pong' } = paths;
+  const { statusPath, pingPath, pingResponse = POOL_DEFAULTS.pingResponse } = paths;
   return async (request, context, executionContext) => {
     const entry = counters.begin(request);
     try {
