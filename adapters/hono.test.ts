@@ -29,9 +29,7 @@ describe('the Hono adapter', () => {
     const events: string[] = [];
     const app = new Hono<FastCGIEnv>();
     app.get('/later', (c) => {
-      c.executionCtx.waitUntil(
-        new Promise((resolve) => setTimeout(resolve, 30)).then(() => events.push('background done')),
-      );
+      c.executionCtx.waitUntil(new Promise((resolve) => setTimeout(resolve, 30)).then(() => events.push('background done')));
       events.push('responded');
       return c.text('ok');
     });

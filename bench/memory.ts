@@ -54,7 +54,18 @@ export async function measureStreaming(work: string, mib: number, contender: Tar
     fs.truncateSync(upload, size);
     // Warm-up: the first streamed response and upload load code and grow pools.
     await run('curl', ['-sS', '-o', '/dev/null', `${base}/stream?n=${8 * MiB}`]);
-    await run('curl', ['-sS', '-o', '/dev/null', '-X', 'POST', '-H', 'content-type: application/octet-stream', '--data-binary', 'warm', `${base}/upload?rate=0`]);
+    await run('curl', [
+      '-sS',
+      '-o',
+      '/dev/null',
+      '-X',
+      'POST',
+      '-H',
+      'content-type: application/octet-stream',
+      '--data-binary',
+      'warm',
+      `${base}/upload?rate=0`,
+    ]);
 
     log(`memory (${contender.name}): downloading ${mib} MiB at ${RATE / MiB} MiB/s (about ${Math.round(size / RATE)} s)`);
     let before = await settledRss(pid);
@@ -72,11 +83,9 @@ export async function measureStreaming(work: string, mib: number, contender: Tar
     log(`memory (${contender.name}): uploading ${mib} MiB to a handler reading at ${RATE / MiB} MiB/s`);
     before = await settledRss(pid);
     sampler = sampleRss(pid);
-    const answer = await run(
-      'curl',
-      ['-sS', '-X', 'POST', '-H', 'content-type: application/octet-stream', '-T', upload, `${base}/upload?rate=${RATE}`],
-      { timeoutMs: (size / RATE) * 3000 + 60_000 },
-    );
+    const answer = await run('curl', ['-sS', '-X', 'POST', '-H', 'content-type: application/octet-stream', '-T', upload, `${base}/upload?rate=${RATE}`], {
+      timeoutMs: (size / RATE) * 3000 + 60_000,
+    });
     peak = sampler.stop();
     const uploadOk = Number(answer.trim()) === size;
     lines.push(

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { compileApps } from './lib/compile-apps.js';
 import { startNginx } from './lib/nginx.js';
 import { fmt } from './lib/stats.js';
-import { wrk } from './lib/wrk.js';
+import { type WrkResult, wrk } from './lib/wrk.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fastcgiFetch } from './targets/node.js';
 import { fastcgiFetchBun, fastcgiFetchDeno } from './targets/runtimes.js';
@@ -88,12 +88,9 @@ export async function profileHello(work: string, seconds: number, runtime: Profi
   const contender = PROFILED[runtime];
   const profileFile = path.join(profiles, `${runtime}.cpuprofile`);
   await contender.prepare?.(work);
-  const target = await contender.start(
-    dir,
-    runtime === 'node' ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] } : { cpuProfile: profileFile },
-  );
+  const target = await contender.start(dir, runtime === 'node' ? { nodeFlags: ['--cpu-prof', `--cpu-prof-dir=${profiles}`] } : { cpuProfile: profileFile });
   const nginx = await startNginx(path.join(dir, 'nginx'), [{ key: 'app', protocol: 'fastcgi', socket: target.socket }]);
-  let result;
+  let result: WrkResult;
   try {
     const url = `http://127.0.0.1:${nginx.port('app', true)}/hello`;
     await wrk({ url, seconds: 2, connections: 32 });

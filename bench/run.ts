@@ -20,7 +20,17 @@ import { cLibfcgi } from './targets/c.js';
 import { goFcgi } from './targets/go.js';
 import { compareDist, fastcgiFetch, floor, honoNode, nodeFastcgi } from './targets/node.js';
 import { phpTarget } from './targets/php.js';
-import { RUNTIME_ROWS, bunServe, compareDistVariants, denoServe, fastcgiFetchBun, fastcgiFetchDeno, floorBun, floorDeno, nodeNetVariants } from './targets/runtimes.js';
+import {
+  RUNTIME_ROWS,
+  bunServe,
+  compareDistVariants,
+  denoServe,
+  fastcgiFetchBun,
+  fastcgiFetchDeno,
+  floorBun,
+  floorDeno,
+  nodeNetVariants,
+} from './targets/runtimes.js';
 import { BENCH_DIR, type RunningTarget, type Target } from './targets/target.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -30,7 +40,11 @@ const CONNECTIONS = env('BENCH_CONNECTIONS', 32);
 const BYTES_CONNECTIONS = env('BENCH_BYTES_CONNECTIONS', 8);
 /** `npm run bench -- --memory`: only the memory measurements (streaming and multiplexing on every runtime). */
 const memoryOnly = process.argv.includes('--memory');
-const filter = (name: string) => (process.env[name] ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const filter = (name: string) =>
+  (process.env[name] ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 interface Scenario {
   name: string;
@@ -107,7 +121,11 @@ async function runScenario(work: string, scenario: Scenario, targets: readonly T
         try {
           await check(nginx.port(name, scenario.keepAlive));
           // Warm-up: JIT, pools, nginx's upstream cache.
-          await wrk({ url: `http://127.0.0.1:${nginx.port(name, scenario.keepAlive)}${scenario.path}`, seconds: Math.min(2, SECONDS), connections: scenario.connections });
+          await wrk({
+            url: `http://127.0.0.1:${nginx.port(name, scenario.keepAlive)}${scenario.path}`,
+            seconds: Math.min(2, SECONDS),
+            connections: scenario.connections,
+          });
         } catch (error) {
           samples.get(name)!.failure = (error as Error).message.split('\n')[0];
         }
@@ -121,7 +139,11 @@ async function runScenario(work: string, scenario: Scenario, targets: readonly T
           const cpuBefore = cpuSeconds(target.process.pid);
           let result: WrkResult;
           try {
-            result = await wrk({ url: `http://127.0.0.1:${nginx.port(name, scenario.keepAlive)}${scenario.path}`, seconds: SECONDS, connections: scenario.connections });
+            result = await wrk({
+              url: `http://127.0.0.1:${nginx.port(name, scenario.keepAlive)}${scenario.path}`,
+              seconds: SECONDS,
+              connections: scenario.connections,
+            });
           } catch (error) {
             samples.get(name)!.failure = (error as Error).message.split('\n')[0];
             continue;
@@ -132,9 +154,11 @@ async function runScenario(work: string, scenario: Scenario, targets: readonly T
           entry.p50.push(result.p50);
           entry.p99.push(result.p99);
           entry.cores.push(cpu / SECONDS);
-          entry.perCore.push(cpu > 0 ? (scenario.throughput ? result.bytesPerSecond * SECONDS / MiB : result.requests) / cpu : Number.NaN);
+          entry.perCore.push(cpu > 0 ? (scenario.throughput ? (result.bytesPerSecond * SECONDS) / MiB : result.requests) / cpu : Number.NaN);
           entry.errors += result.errors;
-          log(`  ${scenario.name} round ${round + 1}: ${name}: ${fmt(entry.rate.at(-1)!, scenario.throughput ? 1 : 0)} ${scenario.throughput ? 'MiB/s' : 'req/s'}, app ${fmt(cpu / SECONDS, 2)} cores`);
+          log(
+            `  ${scenario.name} round ${round + 1}: ${name}: ${fmt(entry.rate.at(-1)!, scenario.throughput ? 1 : 0)} ${scenario.throughput ? 'MiB/s' : 'req/s'}, app ${fmt(cpu / SECONDS, 2)} cores`,
+          );
         }
       }
       for (const [name, target] of running) samples.get(name)!.peakRss = peakRss(target.process.pid);
@@ -194,14 +218,22 @@ function goals(results: Map<Scenario, Map<string, Samples>>): string {
     ['/bytes MiB/s vs @hono/node-server', get(2, ff, 'rate') / get(2, BASELINE, 'rate'), 0.9],
     [
       '/bytes MiB/s vs best FastCGI peer',
-      get(2, ff, 'rate') / Math.max(...[nodeFastcgi, goFcgi, cLibfcgi].map((t) => get(2, t.name, 'rate')).concat(get(2, 'php-fpm', 'rate')).filter(Number.isFinite)),
+      get(2, ff, 'rate') /
+        Math.max(
+          ...[nodeFastcgi, goFcgi, cLibfcgi]
+            .map((t) => get(2, t.name, 'rate'))
+            .concat(get(2, 'php-fpm', 'rate'))
+            .filter(Number.isFinite),
+        ),
       1,
     ],
     ['peak RSS under /hello: @hono/node-server / fastcgi-fetch', peak(BASELINE) / peak(ff), 2],
   ];
   const lines = ['| goal | measured | target | met |', '|---|---:|---:|:---:|'];
   for (const [goal, value, target] of rows) {
-    lines.push(`| ${goal} | ${Number.isFinite(value) ? `${value.toFixed(2)}×` : '–'} | ≥ ${target}× | ${Number.isFinite(value) ? (value >= target ? 'yes' : 'no') : '–'} |`);
+    lines.push(
+      `| ${goal} | ${Number.isFinite(value) ? `${value.toFixed(2)}×` : '–'} | ≥ ${target}× | ${Number.isFinite(value) ? (value >= target ? 'yes' : 'no') : '–'} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -227,8 +259,18 @@ function runtimeGoals(results: Map<Scenario, Map<string, Samples>>): string {
     ['peak RSS under /hello ÷ own server', (r) => peak(r.fastcgiFetch) / peak(r.own), '≤ 1.0×', (value) => value <= 1],
     ['/hello keep-conn req/s ÷ own server', (r) => get(0, r.fastcgiFetch, 'rate') / get(0, r.own, 'rate'), 'reported', () => true],
     ['/hello no keep-conn req/s ÷ own server', (r) => get(1, r.fastcgiFetch, 'rate') / get(1, r.own, 'rate'), 'reported', () => true],
-    ['/hello keep-conn req/s per app core ÷ floor on the same sockets', (r) => get(0, r.fastcgiFetch, 'perCore') / get(0, r.floor, 'perCore'), 'reported', () => true],
-    ['own server req/s per app core ÷ floor (what the runtime costs a JS FastCGI app)', (r) => get(0, r.own, 'perCore') / get(0, r.floor, 'perCore'), 'reported', () => true],
+    [
+      '/hello keep-conn req/s per app core ÷ floor on the same sockets',
+      (r) => get(0, r.fastcgiFetch, 'perCore') / get(0, r.floor, 'perCore'),
+      'reported',
+      () => true,
+    ],
+    [
+      'own server req/s per app core ÷ floor (what the runtime costs a JS FastCGI app)',
+      (r) => get(0, r.own, 'perCore') / get(0, r.floor, 'perCore'),
+      'reported',
+      () => true,
+    ],
   ];
   const lines = [`| goal | ${RUNTIME_ROWS.map((r) => r.runtime).join(' | ')} | target |`, `|---|${RUNTIME_ROWS.map(() => '---:').join('|')}|---:|`];
   for (const [goal, value, target, met] of rows) {
@@ -247,8 +289,21 @@ async function main(): Promise<void> {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fastcgi-fetch-bench-'));
   try {
     const all: Target[] = [
-      fastcgiFetch, honoNode, floor, nodeFastcgi, goFcgi, cLibfcgi, phpTarget(Math.max(CONNECTIONS, BYTES_CONNECTIONS)),
-      fastcgiFetchBun, bunServe, floorBun, fastcgiFetchDeno, denoServe, floorDeno, ...nodeNetVariants, ...compareDistVariants,
+      fastcgiFetch,
+      honoNode,
+      floor,
+      nodeFastcgi,
+      goFcgi,
+      cLibfcgi,
+      phpTarget(Math.max(CONNECTIONS, BYTES_CONNECTIONS)),
+      fastcgiFetchBun,
+      bunServe,
+      floorBun,
+      fastcgiFetchDeno,
+      denoServe,
+      floorDeno,
+      ...nodeNetVariants,
+      ...compareDistVariants,
     ];
     if (compareDist) all.splice(1, 0, compareDist);
     const only = filter('BENCH_TARGETS');
@@ -256,7 +311,10 @@ async function main(): Promise<void> {
     if (!memoryOnly) for (const target of targets) await target.prepare?.(work);
     const onlyScenarios = filter('BENCH_SCENARIOS');
     const scenarios = memoryOnly ? [] : onlyScenarios.length ? SCENARIOS.filter((s) => onlyScenarios.some((o) => s.name.includes(o))) : SCENARIOS;
-    if (!memoryOnly) log(`bench: ${targets.length} targets, ${scenarios.length} scenarios, ${ROUNDS} rounds of ${SECONDS} s, wrk -c${CONNECTIONS} (bytes: -c${BYTES_CONNECTIONS}) -t1`);
+    if (!memoryOnly)
+      log(
+        `bench: ${targets.length} targets, ${scenarios.length} scenarios, ${ROUNDS} rounds of ${SECONDS} s, wrk -c${CONNECTIONS} (bytes: -c${BYTES_CONNECTIONS}) -t1`,
+      );
     const results = new Map<Scenario, Map<string, Samples>>();
     for (const scenario of scenarios) results.set(scenario, await runScenario(work, scenario, targets));
 
@@ -282,7 +340,11 @@ async function main(): Promise<void> {
     }
     if (!memoryOnly) sections.push(`### In process (no sockets, one core)\n\n${await measureInProcess(Math.max(2, Math.min(SECONDS, 5)))}`);
     if (process.env.BENCH_PROFILE === '1') {
-      for (const [runtime, label] of [['node', 'Node'], ['bun', 'Bun'], ['deno', 'Deno']] as const) {
+      for (const [runtime, label] of [
+        ['node', 'Node'],
+        ['bun', 'Bun'],
+        ['deno', 'Deno'],
+      ] as const) {
         sections.push(`### Profile of /hello (${label})\n\n${await profileHello(work, SECONDS, runtime)}`);
       }
     }

@@ -44,10 +44,20 @@ async function ensureTools(): Promise<void> {
 }
 
 async function versions(): Promise<string[]> {
-  const first = (text: string) => text.split('\n').find((line) => line.trim())?.trim() ?? '?';
+  const first = (text: string) =>
+    text
+      .split('\n')
+      .find((line) => line.trim())
+      ?.trim() ?? '?';
   const pkg = JSON.parse(fs.readFileSync(path.join(REPO_DIR, 'package.json'), 'utf8')) as { version: string };
-  const commit = await run('git', ['-C', REPO_DIR, 'rev-parse', '--short', 'HEAD']).then((s) => s.trim(), () => '?');
-  const dirty = await run('git', ['-C', REPO_DIR, 'status', '--porcelain', 'src']).then((s) => (s.trim() ? ' (src/ with uncommitted changes)' : ''), () => '');
+  const commit = await run('git', ['-C', REPO_DIR, 'rev-parse', '--short', 'HEAD']).then(
+    (s) => s.trim(),
+    () => '?',
+  );
+  const dirty = await run('git', ['-C', REPO_DIR, 'status', '--porcelain', 'src']).then(
+    (s) => (s.trim() ? ' (src/ with uncommitted changes)' : ''),
+    () => '',
+  );
   return [
     `fastcgi-fetch ${pkg.version}, commit ${commit}${dirty}`,
     `node ${process.version}`,
@@ -81,7 +91,9 @@ async function main(): Promise<void> {
   const wrkTotal = TOTAL - abortTotal;
   const cycle = KINDS.map((kind) => `${kind}:${MIX[kind]}`).join(',');
   const wrkLog = path.join(work, 'wrk.log');
-  log(`soak: ${fmt(TOTAL)} requests (${fmt(wrkTotal)} through wrk, ${CONNECTIONS} connections, mix ${cycle}; ${fmt(abortTotal)} aborted downloads); work dir ${work}`);
+  log(
+    `soak: ${fmt(TOTAL)} requests (${fmt(wrkTotal)} through wrk, ${CONNECTIONS} connections, mix ${cycle}; ${fmt(abortTotal)} aborted downloads); work dir ${work}`,
+  );
 
   const samples: Sample[] = [];
   let wrkReceived = 0;
@@ -90,11 +102,25 @@ async function main(): Promise<void> {
   const progress = () => (wrkReceived + abortsDone) / TOTAL;
   const sample = () => samples.push({ t: (performance.now() - began) / 1000, progress: progress(), rss: rss(pid), fds: openFds(pid) });
 
-  const wrk = start('wrk', 'wrk', [
-    '-t1', `-c${CONNECTIONS}`, '-d3600s', '--timeout', '30s',
-    '-s', path.join(BENCH_DIR, 'soak', 'mix.lua'),
-    `http://127.0.0.1:${port}`, '--', String(wrkTotal), payloadFile, cycle,
-  ], { logFile: wrkLog });
+  const wrk = start(
+    'wrk',
+    'wrk',
+    [
+      '-t1',
+      `-c${CONNECTIONS}`,
+      '-d3600s',
+      '--timeout',
+      '30s',
+      '-s',
+      path.join(BENCH_DIR, 'soak', 'mix.lua'),
+      `http://127.0.0.1:${port}`,
+      '--',
+      String(wrkTotal),
+      payloadFile,
+      cycle,
+    ],
+    { logFile: wrkLog },
+  );
   let wrkDone = false;
   const aborts = abortedDownloads(
     nginx.port('aborts', true),
@@ -112,7 +138,9 @@ async function main(): Promise<void> {
     const last = samples.at(-1)!;
     if (last.t - lastPrint >= 10) {
       lastPrint = last.t;
-      log(`  ${fmt(last.t)} s: ${fmt(last.progress * 100, 1)}% (${fmt(wrkReceived)} + ${fmt(abortsDone)} aborted), RSS ${fmt(last.rss / MiB, 1)} MiB, fds ${last.fds}`);
+      log(
+        `  ${fmt(last.t)} s: ${fmt(last.progress * 100, 1)}% (${fmt(wrkReceived)} + ${fmt(abortsDone)} aborted), RSS ${fmt(last.rss / MiB, 1)} MiB, fds ${last.fds}`,
+      );
     }
     if (state.doneThreads >= 1) break;
     const exit = await Promise.race([wrk.exited, sleep(0, 'running')]);

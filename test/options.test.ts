@@ -17,16 +17,7 @@ import { createApplication } from '../src/server/application.js';
 import { resolveTarget } from '../src/server/listen-target.js';
 import { SERVE_DEFAULTS } from '../src/server/options.js';
 import { serve } from '../src/server/serve.js';
-import {
-  flagsFor,
-  literalValue,
-  OPTIONS_DOC,
-  readServeOptions,
-  renderOptionsTable,
-  TABLE_END,
-  TABLE_START,
-  withTable,
-} from './support/options-doc.js';
+import { flagsFor, literalValue, OPTIONS_DOC, readServeOptions, renderOptionsTable, TABLE_END, TABLE_START, withTable } from './support/options-doc.js';
 
 const options = readServeOptions();
 const defaults: Readonly<Record<string, unknown>> = SERVE_DEFAULTS;
@@ -74,10 +65,17 @@ describe('ServeOptions and SERVE_DEFAULTS', () => {
 
   it('reads literals as the compiler would, and prose as no value', () => {
     expect([literalValue('100 * 1024 * 1024'), literalValue('120_000'), literalValue('0o660'), literalValue("'127.0.0.1'"), literalValue('true')]).toEqual([
-      104_857_600, 120_000, 0o660, '127.0.0.1', true,
+      104_857_600,
+      120_000,
+      0o660,
+      '127.0.0.1',
+      true,
     ]);
     expect([literalValue('stderr'), literalValue("the process's user"), literalValue('none: listen on TCP'), literalValue('0 (never)')]).toEqual([
-      undefined, undefined, undefined, undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
     ]);
   });
 });
@@ -89,7 +87,11 @@ describe('what serve() and createTestClient apply', () => {
   it('createApplication starts from every default limit', () => {
     const { limits } = createApplication(app, { overrideGlobalObjects: false });
     expect(limits).toEqual(DEFAULT_LIMITS);
-    expect(createApplication(app, { overrideGlobalObjects: false, maxRequests: 3, idleTimeout: 5 }).limits).toEqual({ ...DEFAULT_LIMITS, maxRequests: 3, idleTimeout: 5 });
+    expect(createApplication(app, { overrideGlobalObjects: false, maxRequests: 3, idleTimeout: 5 }).limits).toEqual({
+      ...DEFAULT_LIMITS,
+      maxRequests: 3,
+      idleTimeout: 5,
+    });
   });
 
   it('createTestClient advertises the default FCGI_MAX_CONNS and FCGI_MAX_REQS through GET_VALUES', async () => {

@@ -51,7 +51,14 @@ Bun.listen({
     open(socket) {
       // Without keep-conn: a FIN, not Bun's end(), which closes at once and, with input unread,
       // can reset the connection before the web server read the answer (as src/net does).
-      socket.data = { floor: new FloorConnection((bytes) => send(socket, bytes), () => finish(socket)), queue: [], ending: false };
+      socket.data = {
+        floor: new FloorConnection(
+          (bytes) => send(socket, bytes),
+          () => finish(socket),
+        ),
+        queue: [],
+        ending: false,
+      };
     },
     data(socket, chunk) {
       socket.data.floor.receive(chunk);

@@ -53,11 +53,15 @@ function documentUri(params: Buffer): string {
   let at = 0;
   while (at < params.length) {
     let nameLength = params[at]!;
-    if (nameLength & 0x80) (nameLength = params.readUInt32BE(at) & 0x7fffffff), (at += 4);
-    else at += 1;
+    if (nameLength & 0x80) {
+      nameLength = params.readUInt32BE(at) & 0x7fffffff;
+      at += 4;
+    } else at += 1;
     let valueLength = params[at]!;
-    if (valueLength & 0x80) (valueLength = params.readUInt32BE(at) & 0x7fffffff), (at += 4);
-    else at += 1;
+    if (valueLength & 0x80) {
+      valueLength = params.readUInt32BE(at) & 0x7fffffff;
+      at += 4;
+    } else at += 1;
     if (nameLength === 12 && params.toString('latin1', at, at + 12) === 'DOCUMENT_URI') {
       return params.toString('latin1', at + 12, at + 12 + valueLength);
     }

@@ -8,7 +8,7 @@ import path from 'node:path';
 import ts from 'typescript';
 import { BENCH_DIR } from '../targets/target.js';
 
-export const APPS_JS_DIR = path.join(BENCH_DIR, '.apps');
+const APPS_JS_DIR = path.join(BENCH_DIR, '.apps');
 
 export function compileApps(): void {
   const source = path.join(BENCH_DIR, 'apps');

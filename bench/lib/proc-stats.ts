@@ -13,7 +13,7 @@ function read(file: string): string | undefined {
 }
 
 /** `pid` and all of its descendants (php-fpm workers, a wrapper's child...). */
-export function processTree(pid: number): number[] {
+function processTree(pid: number): number[] {
   const out: number[] = [];
   const queue = [pid];
   while (queue.length > 0) {

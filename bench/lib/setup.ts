@@ -49,7 +49,11 @@ export async function ensureDependencies(log: (line: string) => void): Promise<v
 
 /** Versions of what was measured, for RESULTS.md. */
 export async function versions(): Promise<Record<string, string>> {
-  const first = (text: string) => text.split('\n').find((line) => line.trim())?.trim() ?? '?';
+  const first = (text: string) =>
+    text
+      .split('\n')
+      .find((line) => line.trim())
+      ?.trim() ?? '?';
   const grab = (command: string, args: string[]) => run(command, args).then(first, () => 'not installed');
   const php = phpFpmBinary();
   const packageVersion = (name: string) => {
@@ -69,6 +73,8 @@ export async function versions(): Promise<Record<string, string>> {
     hono: packageVersion('hono'),
     '@hono/node-server': packageVersion('@hono/node-server'),
     'node-fastcgi': packageVersion('node-fastcgi'),
-    cpu: await grab('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2; nproc"]).then(async (model) => `${model} × ${(await run('nproc', [])).trim()}`),
+    cpu: await grab('sh', ['-c', "grep -m1 'model name' /proc/cpuinfo | cut -d: -f2; nproc"]).then(
+      async (model) => `${model} × ${(await run('nproc', [])).trim()}`,
+    ),
   };
 }

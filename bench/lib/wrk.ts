@@ -28,15 +28,14 @@ function latency(output: string, percentile: string): number {
 }
 
 /** Parses `wrk --latency` output (exported for tests). */
-export function parseWrk(output: string): WrkResult {
+function parseWrk(output: string): WrkResult {
   const rps = /Requests\/sec:\s+([\d.]+)/.exec(output);
   const transfer = /Transfer\/sec:\s+([\d.]+)(B|KB|MB|GB|TB)/.exec(output);
   const total = /(\d+) requests in/.exec(output);
   const socketErrors = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(output);
   if (!rps || !total) throw new Error(`cannot read wrk output:\n${output}`);
-  const errors =
-    (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0);
+  const errors = (socketErrors ? socketErrors.slice(1).reduce((sum, n) => sum + Number(n), 0) : 0) + (non2xx ? Number(non2xx[1]) : 0);
   return {
     requestsPerSecond: Number(rps[1]),
     bytesPerSecond: transfer ? Number(transfer[1]) * SIZES[transfer[2]!]! : 0,
@@ -48,15 +47,7 @@ export function parseWrk(output: string): WrkResult {
 }
 
 export async function wrk(options: WrkOptions): Promise<WrkResult> {
-  const args = [
-    '--latency',
-    `-t${options.threads ?? 1}`,
-    `-c${options.connections}`,
-    `-d${options.seconds}s`,
-    '--timeout',
-    '10s',
-    options.url,
-  ];
+  const args = ['--latency', `-t${options.threads ?? 1}`, `-c${options.connections}`, `-d${options.seconds}s`, '--timeout', '10s', options.url];
   const output = await run('wrk', args, { timeoutMs: (options.seconds + 30) * 1000 });
   return parseWrk(output);
 }

@@ -1,7 +1,7 @@
 /** The soak's reference bytes: 1 MiB of seeded noise, the same in the app, the runner and wrk. */
 import fs from 'node:fs';
 
-export const PAYLOAD_BYTES = 1024 * 1024;
+const PAYLOAD_BYTES = 1024 * 1024;
 
 /** xorshift32 from a fixed seed: every run and every process gets the same bytes. */
 export function makePayload(size = PAYLOAD_BYTES): Buffer {

@@ -1,7 +1,7 @@
 /** Reads what the soak's parts left behind (wrk's summary, nginx's error log) and judges growth. */
 
 export const KINDS = ['hello', 'download', 'upload', 'throw', 'reject'] as const;
-export type Kind = (typeof KINDS)[number];
+type Kind = (typeof KINDS)[number];
 
 export interface WrkSummary {
   sent: Record<Kind, number>;
@@ -50,10 +50,7 @@ export function wrkProgress(output: string): { received: number; doneThreads: nu
 }
 
 /** nginx error-log lines at level error or worse, split into expected and not. */
-export function classifyNginxLog(
-  text: string,
-  intentional: string,
-): { expected: number; environment: number; other: number; samples: string[] } {
+export function classifyNginxLog(text: string, intentional: string): { expected: number; environment: number; other: number; samples: string[] } {
   const out = { expected: 0, environment: 0, other: 0, samples: [] as string[] };
   for (const line of text.split('\n')) {
     if (!/\[(error|crit|alert|emerg)\]/.test(line)) continue;

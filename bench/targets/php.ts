@@ -6,7 +6,11 @@ import { BENCH_DIR, startOnSocket, type Target } from './target.js';
 /** The php-fpm binary: Debian names it after the PHP version. */
 export function phpFpmBinary(): string | undefined {
   for (const dir of ['/usr/sbin', '/usr/bin']) {
-    const found = fs.readdirSync(dir).filter((name) => /^php-fpm[\d.]*$/.test(name)).sort().at(-1);
+    const found = fs
+      .readdirSync(dir)
+      .filter((name) => /^php-fpm[\d.]*$/.test(name))
+      .sort()
+      .at(-1);
     if (found) return path.join(dir, found);
   }
   return undefined;

@@ -14,7 +14,7 @@ function runtime(id: 'bun' | 'deno'): Runtime {
 }
 
 /** `<runtime> [prefix] bench/.apps/<file>.js <socket>`, with `env` added. */
-export function runtimeTarget(id: 'bun' | 'deno', name: string, protocol: Target['protocol'], file: string, env: NodeJS.ProcessEnv = {}): Target {
+function runtimeTarget(id: 'bun' | 'deno', name: string, protocol: Target['protocol'], file: string, env: NodeJS.ProcessEnv = {}): Target {
   const rt = runtime(id);
   return {
     name,

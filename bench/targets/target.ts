@@ -17,7 +17,7 @@ export interface RunningTarget {
   stop(graceMs?: number): Promise<void>;
 }
 
-export interface StartOptions {
+interface StartOptions {
   /** Flags for `node` (Node targets). */
   nodeFlags?: readonly string[];
   /** Bun and Deno targets: record a CPU profile into this file (see profile.ts for when it is written). */

@@ -49,7 +49,10 @@ function parseUnit(text: string): Unit {
 }
 
 function value(unit: Unit, section: string, key: string): string | undefined {
-  return unit.get(section)?.filter(([k]) => k === key).at(-1)?.[1];
+  return unit
+    .get(section)
+    ?.filter(([k]) => k === key)
+    .at(-1)?.[1];
 }
 
 const service = parseUnit(serviceText);
@@ -101,7 +104,6 @@ describe('examples/deploy: a systemd service, its socket and an nginx site', () 
     expect(exposure?.[2]).toBe('OK');
     expect(Number(exposure?.[1])).toBeLessThan(2.5);
   });
-
 });
 
 /** Idle connections of the flood: more than the 2 workers' 1024 slots each, as the issue's 2000 against one. */
@@ -234,11 +236,26 @@ describe('examples/deploy on a fresh Debian machine', () => {
       const app = startProcess(
         which('systemd-socket-activate')!,
         [
-          '-l', sock, '--fdname=my-app.socket',
-          '-E', `NOTIFY_SOCKET=${notify.address}`,
-          '-E', `RUNTIME_DIRECTORY=${runtimeDir}`, '-E', `STATE_DIRECTORY=${stateDir}`, '-E', `LOGS_DIRECTORY=${logsDir}`,
+          '-l',
+          sock,
+          '--fdname=my-app.socket',
+          '-E',
+          `NOTIFY_SOCKET=${notify.address}`,
+          '-E',
+          `RUNTIME_DIRECTORY=${runtimeDir}`,
+          '-E',
+          `STATE_DIRECTORY=${stateDir}`,
+          '-E',
+          `LOGS_DIRECTORY=${logsDir}`,
           ...environment.flatMap((e) => ['-E', e]),
-          '--', which('setpriv')!, `--reuid=${user}`, `--regid=${group}`, '--init-groups', '--', node!, ...args,
+          '--',
+          which('setpriv')!,
+          `--reuid=${user}`,
+          `--regid=${group}`,
+          '--init-groups',
+          '--',
+          node!,
+          ...args,
         ],
         { cwd: srv },
       );
@@ -249,8 +266,19 @@ describe('examples/deploy on a fresh Debian machine', () => {
       // The system's python (a python under /root is out of these users' reach).
       const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : which('python3')!;
       const connectAs = (who: string) =>
-        spawnSync('setpriv', [`--reuid=${who}`, `--regid=${id('-g', who)}`, '--init-groups', python, '-c',
-          'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])', sock], { encoding: 'utf8' });
+        spawnSync(
+          'setpriv',
+          [
+            `--reuid=${who}`,
+            `--regid=${id('-g', who)}`,
+            '--init-groups',
+            python,
+            '-c',
+            'import socket,sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])',
+            sock,
+          ],
+          { encoding: 'utf8' },
+        );
       // www-data's connection is the first: it starts the service, as with the .socket unit.
       expect(connectAs('www-data').status).toBe(0);
       expect(connectAs('nobody').stderr).toMatch(/Permission denied/);
@@ -266,11 +294,15 @@ describe('examples/deploy on a fresh Debian machine', () => {
       }
 
       // Debian's nginx.conf runs its workers as www-data; the site as shipped, on a test port.
-      const nginx: WebServer = await launchNginx('nginx-deploy', (port) => {
-        const site = siteText.replace('listen 80;', `listen 127.0.0.1:${port};`).replace(`unix:${socketPath}`, `unix:${sock}`);
-        expect(site).not.toContain(`unix:${socketPath}`);
-        return site;
-      }, 'www-data');
+      const nginx: WebServer = await launchNginx(
+        'nginx-deploy',
+        (port) => {
+          const site = siteText.replace('listen 80;', `listen 127.0.0.1:${port};`).replace(`unix:${socketPath}`, `unix:${sock}`);
+          expect(site).not.toContain(`unix:${socketPath}`);
+          return site;
+        },
+        'www-data',
+      );
       cleanups.push(() => nginx.stop());
       const hello = await get(`${nginx.url}/hello`);
       expect(hello.body).toBe(`my-app /hello pid ${hello.pid} uid ${id('-u', user)} production\n`);
@@ -294,7 +326,9 @@ describe('examples/deploy on a fresh Debian machine', () => {
       await notify.next('READY', mark, 30_000);
       const reloadedIn = Date.now() - loadStarted;
       const reload = await reloadLoad;
-      console.log(`[${elapsed()}] reload under wrk (done ${reloadedIn} ms into the run): ${reload.requests} requests, ${reload.failures} non-2xx, ${reload.errors} socket errors`);
+      console.log(
+        `[${elapsed()}] reload under wrk (done ${reloadedIn} ms into the run): ${reload.requests} requests, ${reload.failures} non-2xx, ${reload.errors} socket errors`,
+      );
       if (reload.failures + reload.errors > 0) console.log(`${reload.detail}\n${nginx.errorLog()}\n${app.output()}`);
       expect(reload.tool).toBe('wrk');
       expect({ failures: reload.failures, errors: reload.errors }).toEqual({ failures: 0, errors: 0 });
@@ -308,11 +342,18 @@ describe('examples/deploy on a fresh Debian machine', () => {
       let logFrom = app.output().length;
       const beforeRecycling = workers(primary);
       const recycling = await load(`${nginx.url}/recycle`, 4, 16);
-      console.log(`[${elapsed()}] --max-requests 300 under wrk: ${recycling.requests} requests, ${recycling.failures} non-2xx, ${recycling.errors} socket errors`);
+      console.log(
+        `[${elapsed()}] --max-requests 300 under wrk: ${recycling.requests} requests, ${recycling.failures} non-2xx, ${recycling.errors} socket errors`,
+      );
       if (recycling.failures + recycling.errors > 0) console.log(`${recycling.detail}\n${nginx.errorLog()}\n${app.output()}`);
       expect({ failures: recycling.failures, errors: recycling.errors }).toEqual({ failures: 0, errors: 0 });
       expect(recycling.requests).toBeGreaterThan(800);
-      const recycled = [...app.output().slice(logFrom).matchAll(/worker (\d+) served (\d+) requests \(--max-requests\): replacing it/g)];
+      const recycled = [
+        ...app
+          .output()
+          .slice(logFrom)
+          .matchAll(/worker (\d+) served (\d+) requests \(--max-requests\): replacing it/g),
+      ];
       expect(recycled.length).toBeGreaterThanOrEqual(1);
       for (const [, , served] of recycled) expect(Number(served)).toBeGreaterThanOrEqual(300);
       await app.waitFor(/took over from worker \d+ \(--max-requests\)/);
@@ -337,10 +378,17 @@ describe('examples/deploy on a fresh Debian machine', () => {
         }),
       );
       const spun = await stuck;
-      console.log(`[${elapsed()}] stuck request: ${spun.status} after ${spun.at} ms; meanwhile: ${meanwhile.map((m) => `${m.status} from ${m.pid} at ${m.at} ms`).join(', ')}`);
+      console.log(
+        `[${elapsed()}] stuck request: ${spun.status} after ${spun.at} ms; meanwhile: ${meanwhile.map((m) => `${m.status} from ${m.pid} at ${m.at} ms`).join(', ')}`,
+      );
       const killed = await app.waitFor(/worker (\d+) has not answered its heartbeat for \d+\.\d s: its event loop is blocked; killing it/);
       const blocked = Number(killed[1]);
-      expect(app.output().slice(logFrom).match(/its event loop is blocked; killing it/g)).toHaveLength(1);
+      expect(
+        app
+          .output()
+          .slice(logFrom)
+          .match(/its event loop is blocked; killing it/g),
+      ).toHaveLength(1);
       expect(spun.status).toBe(502);
       expect(meanwhile.every((m) => m.status === 200 && m.pid !== blocked)).toBe(true);
       expect(meanwhile.filter((m) => m.at < 3000)).toHaveLength(10);
@@ -355,7 +403,12 @@ describe('examples/deploy on a fresh Debian machine', () => {
       // The slow log: the stuck request, then the stack that blocks the loop.
       const entry = fs.readFileSync(slowlog, 'utf8');
       console.log(`slow log:\n${entry}`);
-      expect(entry).toMatch(new RegExp(`^\\[[^\\]]+\\] pid ${blocked}: event loop blocked for \\d+\\.\\d s, 1 request\\(s\\) in flight\\n  GET http://[^ ]+/spin running for \\d+\\.\\d s\\n +at spinForever \\(file://${srv}/app\\.js:\\d+:\\d+\\)$`, 'm'));
+      expect(entry).toMatch(
+        new RegExp(
+          `^\\[[^\\]]+\\] pid ${blocked}: event loop blocked for \\d+\\.\\d s, 1 request\\(s\\) in flight\\n  GET http://[^ ]+/spin running for \\d+\\.\\d s\\n +at spinForever \\(file://${srv}/app\\.js:\\d+:\\d+\\)$`,
+          'm',
+        ),
+      );
 
       // Silent connections straight to the socket, more than every worker's slots: the web server's
       // next request is answered at once, the flood's oldest connections make room.

@@ -20,7 +20,7 @@ describe('the Hono example', () => {
     expect(await response.json()).toEqual({ received: { a: [1, 2] } });
   });
 
-  it('writes to the web server\'s error log through FCGI_STDERR', async () => {
+  it("writes to the web server's error log through FCGI_STDERR", async () => {
     const { response, completed } = await client.request('/log');
     expect(await response.text()).toBe('logged\n');
     expect((await completed).stderr).toEqual(['visited /log from 198.51.100.20']);

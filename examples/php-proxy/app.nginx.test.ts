@@ -55,7 +55,7 @@ echo "two\\n";`,
     expect(await response.text()).toBe('index for 127.0.0.1 via GET https=off');
   });
 
-  it('passes a form POST on and brings back status, cookie, JSON and PHP\'s log line into nginx\'s error log', async () => {
+  it("passes a form POST on and brings back status, cookie, JSON and PHP's log line into nginx's error log", async () => {
     const response = await fetch(`${nginx.url}/form.php?q=1`, { method: 'POST', body: new URLSearchParams({ name: 'Ada Lovelace' }) });
     expect(response.status).toBe(201);
     expect(response.headers.getSetCookie()).toEqual(['seen=yes']);

@@ -35,7 +35,7 @@ echo json_encode(['name' => $_POST['name'] ?? null, 'script' => $_SERVER['SCRIPT
     expect(await response.text()).toBe('index for 192.0.2.77 https=on');
   });
 
-  it('passes a form POST through and brings status, cookies and PHP\'s log lines back', async () => {
+  it("passes a form POST through and brings status, cookies and PHP's log lines back", async () => {
     const { response, completed } = await client.request('/form.php?q=1', {
       method: 'POST',
       body: new URLSearchParams({ name: 'Ada Lovelace' }),

@@ -31,7 +31,8 @@ async function cgi(handler: App, env: Record<string, string>, body?: Uint8Array 
 describe('runCgi', () => {
   it('rebuilds the public URL, method and headers from the environment', async () => {
     const { stdout } = await cgi(
-      (request, context) => Response.json({ url: request.url, method: request.method, h: request.headers.get('x-a'), remote: context.remoteAddress, role: context.role }),
+      (request, context) =>
+        Response.json({ url: request.url, method: request.method, h: request.headers.get('x-a'), remote: context.remoteAddress, role: context.role }),
       { HTTP_X_A: 'b' },
     );
     const [head, body] = stdout.split('\r\n\r\n');
@@ -41,7 +42,11 @@ describe('runCgi', () => {
   });
 
   it('reads exactly CONTENT_LENGTH bytes of a POST body from stdin', async () => {
-    const { stdout } = await cgi(async (request) => new Response(`got ${await request.text()}`), { REQUEST_METHOD: 'POST', CONTENT_LENGTH: '5', CONTENT_TYPE: 'text/plain' }, 'hello and more');
+    const { stdout } = await cgi(
+      async (request) => new Response(`got ${await request.text()}`),
+      { REQUEST_METHOD: 'POST', CONTENT_LENGTH: '5', CONTENT_TYPE: 'text/plain' },
+      'hello and more',
+    );
     expect(stdout).toMatch(/\r\n\r\ngot hello$/);
   });
 
@@ -111,13 +116,12 @@ describe('runCgi', () => {
     expect(stdout.split('\r\n\r\n')[1]).toBe('data: 0\n\ndata: 1\n\ndata: 2\n\n');
   });
 
-  it('never leaves a request\'s Proxy header in process.env as HTTP_PROXY (httpoxy)', async () => {
+  it("never leaves a request's Proxy header in process.env as HTTP_PROXY (httpoxy)", async () => {
     process.env.HTTP_PROXY = 'http://attacker.example:8080';
     try {
-      const { stdout } = await cgi(
-        (request) => new Response(`${process.env.HTTP_PROXY ?? 'unset'} ${request.headers.get('proxy')}`),
-        { HTTP_PROXY: 'http://attacker.example:8080' },
-      );
+      const { stdout } = await cgi((request) => new Response(`${process.env.HTTP_PROXY ?? 'unset'} ${request.headers.get('proxy')}`), {
+        HTTP_PROXY: 'http://attacker.example:8080',
+      });
       expect(stdout).toMatch(/\r\n\r\nunset http:\/\/attacker\.example:8080$/);
       expect(process.env.HTTP_PROXY).toBeUndefined();
     } finally {

@@ -134,4 +134,3 @@ export async function runCgi(app: App, options: CgiOptions = {}): Promise<void> 
     if (stdin === process.stdin) stdin.destroy();
   }
 }
-

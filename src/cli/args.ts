@@ -74,7 +74,7 @@ export const DEV_FLAGS = {
 /** What `dev` does without its flags. */
 export const DEV_DEFAULTS = { port: 3000, host: 'localhost', watch: true } as const;
 
-export const USAGE = `Usage:
+const USAGE = `Usage:
   fastcgi-fetch serve <module> [options]   run a fetch handler as a FastCGI application
   fastcgi-fetch dev <module> [options]     development HTTP front (not for production)
   fastcgi-fetch --help | --version
@@ -84,7 +84,7 @@ export const USAGE = `Usage:
 tsx installed (npm i -D tsx) unless the runtime strips types itself.
 `;
 
-export const SERVE_HELP = `Usage: fastcgi-fetch serve <module> [options]
+const SERVE_HELP = `Usage: fastcgi-fetch serve <module> [options]
 
 Where to listen (first that applies):
   --listen <addr>         host:port, :port, port, or a Unix socket path   $FASTCGI_LISTEN
@@ -112,7 +112,7 @@ one worker at a time, without dropping a request). With $NOTIFY_SOCKET set, syst
 hears READY=1, RELOADING=1, STOPPING=1 and STATUS= (Type=notify, NotifyAccess=all).
 `;
 
-export const DEV_HELP = `Usage: fastcgi-fetch dev <module> [options]
+const DEV_HELP = `Usage: fastcgi-fetch dev <module> [options]
 
 A development HTTP front, like \`php -S\`: every request goes over real FastCGI
 to the app, which restarts when a file it loaded changes (not when it writes one).

@@ -63,8 +63,11 @@ async function findTsx(cwd: string, file: string): Promise<TsxApi | undefined> {
 
 /** Node's complaint about `import`/`export` in a .js or .ts file that a "type": "commonjs" scope makes CommonJS. */
 function isModuleSyntaxInCommonJs(file: string, error: unknown): boolean {
-  return (extname(file) === '.js' || extname(file) === '.ts') && error instanceof SyntaxError &&
-    /Cannot use import statement outside a module|Unexpected token 'export'/.test(error.message);
+  return (
+    (extname(file) === '.js' || extname(file) === '.ts') &&
+    error instanceof SyntaxError &&
+    /Cannot use import statement outside a module|Unexpected token 'export'/.test(error.message)
+  );
 }
 
 function moduleSyntaxError(specifier: string, file: string): CliError {
@@ -95,8 +98,7 @@ async function importModule(url: string, file: string | undefined, cwd: string, 
   } catch (error) {
     if (file !== undefined && isModuleSyntaxInCommonJs(file, error)) throw moduleSyntaxError(specifier, file);
     // Node before type stripping refuses .ts, and every Node refuses it under node_modules.
-    const refusedTs = typescript &&
-      (codeOf(error) === 'ERR_UNKNOWN_FILE_EXTENSION' || codeOf(error) === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING');
+    const refusedTs = typescript && (codeOf(error) === 'ERR_UNKNOWN_FILE_EXTENSION' || codeOf(error) === 'ERR_UNSUPPORTED_NODE_MODULES_TYPE_STRIPPING');
     if (refusedTs) {
       throw new CliError(`cannot load ${specifier}: running TypeScript needs tsx (npm i -D tsx), or build the app to .js first`);
     }

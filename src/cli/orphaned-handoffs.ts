@@ -44,7 +44,12 @@ export function pendingHandoffs(workers: Iterable<ChildProcess>): Set<RawHandle>
   const list = (process as unknown as { _getActiveHandles?: HandleLister })._getActiveHandles;
   const channels = channelFds(workers);
   if (typeof list !== 'function' || channels === undefined) return new Set();
-  return new Set(list.call(process).filter(isRawConnection).filter((handle) => !channels.has(handle.fd ?? -1)));
+  return new Set(
+    list
+      .call(process)
+      .filter(isRawConnection)
+      .filter((handle) => !channels.has(handle.fd ?? -1)),
+  );
 }
 
 /**

@@ -19,7 +19,22 @@ describe('serve pool flags', () => {
 
   it('read seconds as milliseconds, from flags first, then from environment variables', () => {
     expect(
-      pool(['--workers', '2', '--max-requests', '500', '--request-timeout', '30', '--slowlog-timeout', '0.5', '--slowlog', '/var/log/slow.log', '--ping-path', '/ping', '--ping-response', 'ok']),
+      pool([
+        '--workers',
+        '2',
+        '--max-requests',
+        '500',
+        '--request-timeout',
+        '30',
+        '--slowlog-timeout',
+        '0.5',
+        '--slowlog',
+        '/var/log/slow.log',
+        '--ping-path',
+        '/ping',
+        '--ping-response',
+        'ok',
+      ]),
     ).toEqual({ maxRequests: 500, requestTimeout: 30_000, slowlogTimeout: 500, slowlog: '/var/log/slow.log', pingPath: '/ping', pingResponse: 'ok' });
     const env = { FASTCGI_WORKERS: '2', FASTCGI_MAX_REQUESTS: '9', FASTCGI_REQUEST_TIMEOUT: '2', FASTCGI_SLOWLOG_TIMEOUT: '1', FASTCGI_PING_PATH: '/health' };
     expect(pool(['--request-timeout', '5'], env)).toMatchObject({ maxRequests: 9, requestTimeout: 5000, slowlogTimeout: 1000, pingPath: '/health' });

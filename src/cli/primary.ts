@@ -254,7 +254,13 @@ class Supervisor {
 
   /** 'ready', or why the new worker could not start. */
   async #whenReady(fresh: WorkerEntry): Promise<'ready' | string> {
-    const outcome = await Promise.race([fresh.ready.then(() => 'ready' as const, (e: unknown) => e), timeout(READY_TIMEOUT_MS)]);
+    const outcome = await Promise.race([
+      fresh.ready.then(
+        () => 'ready' as const,
+        (e: unknown) => e,
+      ),
+      timeout(READY_TIMEOUT_MS),
+    ]);
     if (outcome === 'ready') return outcome;
     return outcome === 'timeout' ? 'it did not get ready in time' : outcome instanceof Error ? outcome.message : String(outcome);
   }

@@ -25,8 +25,7 @@ function pickTarget(target: unknown): string | undefined {
 }
 
 function exportTarget(exports: unknown, subpath: string): unknown {
-  const isSubpathMap = typeof exports === 'object' && exports !== null && !Array.isArray(exports) &&
-    Object.keys(exports).some((key) => key.startsWith('.'));
+  const isSubpathMap = typeof exports === 'object' && exports !== null && !Array.isArray(exports) && Object.keys(exports).some((key) => key.startsWith('.'));
   if (isSubpathMap) return (exports as Record<string, unknown>)[subpath];
   return subpath === '.' ? exports : undefined;
 }
@@ -45,9 +44,8 @@ export function resolveImport(name: string, subpath: string, fromFile: string): 
     const manifest = join(dir, name, 'package.json');
     if (!existsSync(manifest)) continue;
     const pkg = JSON.parse(readFileSync(manifest, 'utf8')) as { exports?: unknown; main?: unknown };
-    const target = pkg.exports === undefined
-      ? (subpath === '.' && typeof pkg.main === 'string' ? pkg.main : undefined)
-      : pickTarget(exportTarget(pkg.exports, subpath));
+    const target =
+      pkg.exports === undefined ? (subpath === '.' && typeof pkg.main === 'string' ? pkg.main : undefined) : pickTarget(exportTarget(pkg.exports, subpath));
     // The nearest installed copy decides, as in Node: no falling through to an outer one.
     return target === undefined ? undefined : join(dirname(manifest), target);
   }

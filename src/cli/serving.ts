@@ -35,7 +35,13 @@ function listenOptions(target: ListenTarget, command: ServeCommand): ServeOption
   if (target.kind === 'tcp') return { ...base, hostname: target.host, port: target.port };
   if (target.kind === 'unix') {
     const { socketMode, socketOwner, socketGroup } = command;
-    return { ...base, path: target.path, ...(socketMode === undefined ? {} : { socketMode }), ...(socketOwner === undefined ? {} : { socketOwner }), ...(socketGroup === undefined ? {} : { socketGroup }) };
+    return {
+      ...base,
+      path: target.path,
+      ...(socketMode === undefined ? {} : { socketMode }),
+      ...(socketOwner === undefined ? {} : { socketOwner }),
+      ...(socketGroup === undefined ? {} : { socketGroup }),
+    };
   }
   // CGI: no listen option, so serve() answers the one request of this process.
   if (target.kind === 'cgi') return base;

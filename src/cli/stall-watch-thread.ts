@@ -52,7 +52,10 @@ function ownFramesDropped(stack: string): string {
 
 function framesAsStack(frames: readonly CallFrame[]): string {
   return frames
-    .map((f) => `    at ${f.functionName || '<anonymous>'} (${f.url || `script ${f.location.scriptId}`}:${f.location.lineNumber + 1}:${f.location.columnNumber + 1})`)
+    .map(
+      (f) =>
+        `    at ${f.functionName || '<anonymous>'} (${f.url || `script ${f.location.scriptId}`}:${f.location.lineNumber + 1}:${f.location.columnNumber + 1})`,
+    )
     .join('\n');
 }
 
@@ -99,7 +102,13 @@ async function stackOfBlockedThread(blockedMs: number): Promise<string> {
   onPaused = undefined;
   if (frames === undefined) {
     await post('Debugger.disable').catch(() => {});
-    return formatStall(pid, Date.now(), blockedMs, [], '    (no JavaScript stack: the thread is blocked outside JavaScript, e.g. in a synchronous system call)');
+    return formatStall(
+      pid,
+      Date.now(),
+      blockedMs,
+      [],
+      '    (no JavaScript stack: the thread is blocked outside JavaScript, e.g. in a synchronous system call)',
+    );
   }
   try {
     const hook = `globalThis[Symbol.for(${JSON.stringify(STALL_HOOK.description)})]?.() ?? '[]'`;

@@ -33,10 +33,7 @@ const pool: PoolNumbers = {
   maxActiveRequests: 7,
 };
 
-const report = summarize(
-  [stats(11, 2, { currentRequests: [{ method: 'GET', url: 'http://example.test/slow?x=1', durationMs: 1234 }] }), stats(12, 0)],
-  pool,
-);
+const report = summarize([stats(11, 2, { currentRequests: [{ method: 'GET', url: 'http://example.test/slow?x=1', durationMs: 1234 }] }), stats(12, 0)], pool);
 
 describe('status report', () => {
   it('adds the counters of exited workers to the totals, so they never go down', () => {
@@ -72,7 +69,7 @@ describe('status report', () => {
     expect(byName.get('fastcgi_fetch_max_children_reached_total')!.type).toBe('COUNTER');
   });
 
-  it('shows a block per process with its requests in flight when full, as php-fpm\'s ?full', () => {
+  it("shows a block per process with its requests in flight when full, as php-fpm's ?full", () => {
     const text = renderText(report, true);
     expect(text).toMatch(/^max children reached: +5$/m);
     expect(text).toMatch(/^listen queue: +unknown$/m);

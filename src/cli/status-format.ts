@@ -59,7 +59,9 @@ export function renderText(report: StatusReport, full = false): string {
   } else if (report.processes.length > 1) {
     out.push('', 'pid      state          active  total  connections');
     for (const p of report.processes) {
-      out.push(`${String(p.pid).padEnd(9)}${p.state.padEnd(15)}${String(p.activeRequests).padEnd(8)}${String(p.totalRequests).padEnd(7)}${p.connections ?? '-'}`);
+      out.push(
+        `${String(p.pid).padEnd(9)}${p.state.padEnd(15)}${String(p.activeRequests).padEnd(8)}${String(p.totalRequests).padEnd(7)}${p.connections ?? '-'}`,
+      );
     }
   }
   return `${out.join('\n')}\n`;

@@ -9,7 +9,7 @@ export interface InFlight {
 }
 
 /** A request in flight, in a status report. */
-export interface CurrentRequest {
+interface CurrentRequest {
   readonly method: string;
   readonly url: string;
   readonly durationMs: number;
@@ -19,7 +19,7 @@ export interface CurrentRequest {
  * What a process is doing: serving requests or not; the primary adds `finishing` (leaving after
  * a reload or recycling) and `not responding` (its event loop did not answer in time).
  */
-export type ProcessState = 'idle' | 'running' | 'finishing' | 'not responding';
+type ProcessState = 'idle' | 'running' | 'finishing' | 'not responding';
 
 /** Counters of one serving process. */
 export interface ProcessStats {
@@ -158,9 +158,7 @@ export class Counters {
       maxActiveRequests: this.maxActiveRequests,
       slowRequests: this.slowRequests,
       refusedRequests: server?.refusedRequests ?? 0,
-      ...(full && this.inFlight
-        ? { currentRequests: [...this.inFlight].map((r) => ({ method: r.method, url: r.url, durationMs: now - r.startedAt })) }
-        : {}),
+      ...(full && this.inFlight ? { currentRequests: [...this.inFlight].map((r) => ({ method: r.method, url: r.url, durationMs: now - r.startedAt })) } : {}),
     };
   }
 }

@@ -14,9 +14,7 @@ export class FastCGIRejectedError extends Error {
   readonly reason: RejectReason;
   constructor(readonly protocolStatus: number) {
     const reason: RejectReason =
-      protocolStatus === ProtocolStatus.CANT_MPX_CONN ? 'cant-mpx-conn'
-      : protocolStatus === ProtocolStatus.OVERLOADED ? 'overloaded'
-      : 'unknown-role';
+      protocolStatus === ProtocolStatus.CANT_MPX_CONN ? 'cant-mpx-conn' : protocolStatus === ProtocolStatus.OVERLOADED ? 'overloaded' : 'unknown-role';
     super(`the FastCGI application refused the request: ${reason} (protocol status ${protocolStatus})`);
     this.reason = reason;
   }

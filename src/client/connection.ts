@@ -95,7 +95,12 @@ export class ClientConnection implements RecordHandler, TransportPeer, ExchangeH
     if (this.#closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       this.#valueWaiters.push(resolve);
-      this.write([encodeValues(RecordType.GET_VALUES, names.map((name) => [name, ''] as const))]);
+      this.write([
+        encodeValues(
+          RecordType.GET_VALUES,
+          names.map((name) => [name, ''] as const),
+        ),
+      ]);
     });
   }
 
@@ -135,9 +140,7 @@ export class ClientConnection implements RecordHandler, TransportPeer, ExchangeH
     this.spent = true;
     this.#wakeWriters();
     const reason =
-      error instanceof FastCGIProtocolError
-        ? error
-        : new FastCGIConnectionError('the FastCGI connection closed before the request ended', { cause: error });
+      error instanceof FastCGIProtocolError ? error : new FastCGIConnectionError('the FastCGI connection closed before the request ended', { cause: error });
     for (const exchange of this.#exchanges.values()) exchange.lost(reason);
     this.#exchanges.clear();
     for (const resolve of this.#valueWaiters) resolve(undefined);

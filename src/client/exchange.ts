@@ -1,10 +1,4 @@
-import {
-  RecordType,
-  encodeBeginRequest,
-  encodePairs,
-  encodeRecord,
-  ProtocolStatus,
-} from '../protocol/index.js';
+import { RecordType, encodeBeginRequest, encodePairs, encodeRecord, ProtocolStatus } from '../protocol/index.js';
 import { isNullBodyStatus } from '../http/null-body-status.js';
 import { CgiHeadParser } from './parse-cgi-head.js';
 import { FastCGIRejectedError, FastCGIResponseAbortedError, FastCGITimeoutError } from './client-errors.js';
@@ -85,7 +79,11 @@ export class Exchange {
   #timer: ReturnType<typeof setTimeout> | undefined;
   readonly #onAbort = () => this.abort(this.#init.signal.reason);
 
-  constructor(readonly id: number, host: ExchangeHost, init: ExchangeInit) {
+  constructor(
+    readonly id: number,
+    host: ExchangeHost,
+    init: ExchangeInit,
+  ) {
     this.#host = host;
     this.#init = init;
     this.#head = new CgiHeadParser(init.maxHeadSize);
@@ -130,10 +128,7 @@ export class Exchange {
       }, timeout);
     }
     const { role, keepConn, params, body, data, recordSize } = this.#init;
-    const first = [
-      encodeBeginRequest(this.id, role, keepConn),
-      ...streamRecords(RecordType.PARAMS, this.id, encodePairs(params), recordSize, true),
-    ];
+    const first = [encodeBeginRequest(this.id, role, keepConn), ...streamRecords(RecordType.PARAMS, this.id, encodePairs(params), recordSize, true)];
     if (body === null) first.push(encodeRecord(RecordType.STDIN, this.id));
     let writable = this.#host.write(first);
     try {

@@ -9,10 +9,7 @@ export type ClientAddress = { path: string } | { host?: string; port: number };
 export function nodeConnector(address: ClientAddress): Connector {
   return (peer) =>
     new Promise((resolve, reject) => {
-      const socket =
-        'path' in address
-          ? connect({ path: address.path })
-          : connect({ host: address.host ?? '127.0.0.1', port: address.port, noDelay: true });
+      const socket = 'path' in address ? connect({ path: address.path }) : connect({ host: address.host ?? '127.0.0.1', port: address.port, noDelay: true });
       let lastError: Error | undefined;
       const onConnectError = (error: Error) => reject(error);
       socket.once('error', onConnectError);

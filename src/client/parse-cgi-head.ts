@@ -44,14 +44,12 @@ export class CgiHeadParser {
 
   /** STDOUT ended: a head still incomplete is an error (nginx answers 502 here). */
   end(): never {
-    throw new FastCGIProtocolError(
-      this.#buffer.length === 0 ? 'the application sent no response (empty STDOUT)' : 'STDOUT ended inside the CGI response head',
-    );
+    throw new FastCGIProtocolError(this.#buffer.length === 0 ? 'the application sent no response (empty STDOUT)' : 'STDOUT ended inside the CGI response head');
   }
 }
 
 /** Parses the head lines: `Status:` sets the status, `Location:` alone means 302, the rest are headers. */
-export function parseCgiHead(text: string): CgiHead {
+function parseCgiHead(text: string): CgiHead {
   const headers = new Headers();
   let status: number | undefined;
   let statusText = '';

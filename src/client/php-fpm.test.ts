@@ -157,7 +157,7 @@ describe.skipIf(PHP_FPM === undefined)('the client against a real php-fpm', () =
     expect(live).toEqual(stderr);
   });
 
-  it('reads php-fpm\'s GET_VALUES answer: no multiplexing, and no other value it knows', async () => {
+  it("reads php-fpm's GET_VALUES answer: no multiplexing, and no other value it knows", async () => {
     // php-fpm 8.2 answers FCGI_MPXS_CONNS only; it leaves FCGI_MAX_CONNS and FCGI_MAX_REQS out.
     expect(await client.getValues()).toEqual({ FCGI_MPXS_CONNS: '0' });
   });

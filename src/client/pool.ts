@@ -79,9 +79,11 @@ export class ConnectionPool {
         if (!mode.multiplex) return this.#open(false, true);
         const opening = this.#open(true, true);
         this.#pendingOpen = opening;
-        void opening.catch(() => {}).finally(() => {
-          if (this.#pendingOpen === opening) this.#pendingOpen = undefined;
-        });
+        void opening
+          .catch(() => {})
+          .finally(() => {
+            if (this.#pendingOpen === opening) this.#pendingOpen = undefined;
+          });
         return opening;
       }
       await new Promise<void>((resolve, reject) => {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serve, type FastCGIServer } from 'fastcgi-fetch';
 import { createClient, FastCGITimeoutError } from 'fastcgi-fetch/client';
 
-describe('the client against fastcgi-fetch\'s own serve()', () => {
+describe("the client against fastcgi-fetch's own serve()", () => {
   let dir: string;
   let server: FastCGIServer;
   const inFlight = { now: 0, max: 0 };

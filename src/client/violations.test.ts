@@ -1,12 +1,6 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  createClient,
-  FastCGIConnectionError,
-  FastCGIProtocolError,
-  FastCGIRejectedError,
-  FastCGIResponseAbortedError,
-} from 'fastcgi-fetch/client';
+import { createClient, FastCGIConnectionError, FastCGIProtocolError, FastCGIRejectedError, FastCGIResponseAbortedError } from 'fastcgi-fetch/client';
 import { RecordType, encodeEndRequest, encodeRecord, encodeStream } from '../protocol/index.js';
 
 const text = new TextEncoder();
@@ -34,12 +28,7 @@ describe('the client facing a misbehaving application', () => {
       FastCGIProtocolError,
       /malformed CGI header/,
     ],
-    [
-      'END_REQUEST with no STDOUT at all',
-      (s) => s.write(encodeEndRequest(1, 0, 0)),
-      FastCGIProtocolError,
-      /no response/,
-    ],
+    ['END_REQUEST with no STDOUT at all', (s) => s.write(encodeEndRequest(1, 0, 0)), FastCGIProtocolError, /no response/],
     ['an OVERLOADED answer', (s) => s.write(encodeEndRequest(1, 0, 2)), FastCGIRejectedError, /overloaded/],
     ['a close before END_REQUEST', (s) => s.end(), FastCGIConnectionError, /closed before/],
     [

@@ -1,13 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import {
-  ProtocolStatus,
-  RecordType,
-  encodeBeginRequest,
-  encodeParams,
-  encodeRecord,
-  encodeStream,
-  latin1,
-} from '../protocol/index.js';
+import { ProtocolStatus, RecordType, encodeBeginRequest, encodeParams, encodeRecord, encodeStream, latin1 } from '../protocol/index.js';
 import { BodyTimeoutError } from './input-stream.js';
 import { RequestGate } from './request-gate.js';
 import { abortRecord, collectRequests, createWire, decodeOutput, getValuesRecord, requestRecords } from '../../test/support/fastcgi-peer.js';
@@ -79,7 +71,10 @@ describe('Connection', () => {
     wire.send(getValuesRecord(['FCGI_MPXS_CONNS', 'FCGI_MAX_REQS', 'OTHER']));
     wire.send(getValuesRecord(['FCGI_MAX_CONNS']));
     expect(wire.management().map((m) => m.pairs)).toEqual([
-      [['FCGI_MPXS_CONNS', '1'], ['FCGI_MAX_REQS', '33']],
+      [
+        ['FCGI_MPXS_CONNS', '1'],
+        ['FCGI_MAX_REQS', '33'],
+      ],
       [['FCGI_MAX_CONNS', '7']],
     ]);
   });
@@ -269,16 +264,8 @@ describe('Connection', () => {
   describe('closes the connection, and only it, on a protocol violation', () => {
     const cases: Array<[string, (wire: ReturnType<typeof createWire>) => void, RegExp]> = [
       ['a bad version', (w) => w.send(new Uint8Array([2, 1, 0, 1, 0, 0, 0, 0])), /version 2/],
-      [
-        'BEGIN_REQUEST for an active id',
-        (w) => w.send(encodeBeginRequest(1, 1, true), encodeBeginRequest(1, 1, true)),
-        /still active/,
-      ],
-      [
-        'PARAMS over the size limit',
-        (w) => w.send(encodeBeginRequest(1, 1, true), encodeParams(1, [['BIG', 'x'.repeat(2000)]])),
-        /exceeds the limit/,
-      ],
+      ['BEGIN_REQUEST for an active id', (w) => w.send(encodeBeginRequest(1, 1, true), encodeBeginRequest(1, 1, true)), /still active/],
+      ['PARAMS over the size limit', (w) => w.send(encodeBeginRequest(1, 1, true), encodeParams(1, [['BIG', 'x'.repeat(2000)]])), /exceeds the limit/],
       [
         'a record truncated at close',
         (w) => {
@@ -419,13 +406,18 @@ describe('Connection', () => {
   it('decodes a stream fed one byte at a time exactly as one fed whole', () => {
     const whole = collectRequests();
     const byByte = collectRequests();
-    const bytes = requestRecords(9, [['A', 'x'.repeat(300)], ['B', '']], 'hello');
+    const bytes = requestRecords(
+      9,
+      [
+        ['A', 'x'.repeat(300)],
+        ['B', ''],
+      ],
+      'hello',
+    );
     createWire({ onRequest: whole.onRequest }).send(bytes);
     const wire = createWire({ onRequest: byByte.onRequest });
     for (const b of bytes) wire.send(new Uint8Array([b]));
-    expect([...byByte.requests[0]!.params].map(([n, v]) => [n, latin1(v)])).toEqual(
-      [...whole.requests[0]!.params].map(([n, v]) => [n, latin1(v)]),
-    );
+    expect([...byByte.requests[0]!.params].map(([n, v]) => [n, latin1(v)])).toEqual([...whole.requests[0]!.params].map(([n, v]) => [n, latin1(v)]));
   });
 
   describe('timeouts', () => {

@@ -46,7 +46,7 @@ const ROLES: Record<number, FastCGIRole | undefined> = {
 };
 
 /** The peer closed the connection; every request still on it is aborted with this reason. */
-export function connectionLost(): DOMException {
+function connectionLost(): DOMException {
   return new DOMException('The FastCGI connection was closed by the web server', 'AbortError');
 }
 
@@ -115,9 +115,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
       this.#reader.push(chunk);
     } catch (error) {
       // Anything else thrown here is a bug of ours; it still costs this connection only.
-      this.#violation(
-        error instanceof FastCGIProtocolError ? error : new FastCGIProtocolError(`internal error: ${String(error)}`),
-      );
+      this.#violation(error instanceof FastCGIProtocolError ? error : new FastCGIProtocolError(`internal error: ${String(error)}`));
     }
   }
 
@@ -171,10 +169,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     }
     if (type === RecordType.BEGIN_REQUEST) this.#begin(requestId, content);
     else if (type === RecordType.ABORT_REQUEST) {
-      this.#requests.get(requestId)?.abort(
-        new DOMException('The web server aborted the FastCGI request', 'AbortError'),
-        true,
-      );
+      this.#requests.get(requestId)?.abort(new DOMException('The web server aborted the FastCGI request', 'AbortError'), true);
     }
     // Anything else for a request id is either for an inactive id or not ours to receive: ignored.
   }
@@ -382,9 +377,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     if (this.#closed) return;
     this.#close();
     this.#transport.end();
-    this.#abortRemaining(
-      () => new DOMException('The FastCGI connection was closed after a request without FCGI_KEEP_CONN', 'AbortError'),
-    );
+    this.#abortRemaining(() => new DOMException('The FastCGI connection was closed after a request without FCGI_KEEP_CONN', 'AbortError'));
   }
 
   /** The reason is made only if some request is left: a DOMException costs a stack trace. */

@@ -141,7 +141,7 @@ export class InputStream {
     if (this.#state !== State.Open) return;
     const length = this.#length;
     // Bytes past the announced length are dropped, so they do not count against the limit.
-    if ((this.#received < length ? this.#received : length) > this.limit) {
+    if (Math.min(this.#received, length) > this.limit) {
       // Failed (not merely discarding): a reader that opens the stream later still gets the error.
       this.fail(new BodyTooLargeError(this.limit));
       return;

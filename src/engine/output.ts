@@ -1,11 +1,4 @@
-import {
-  HEADER_LENGTH,
-  MAX_CONTENT_LENGTH,
-  ProtocolStatus,
-  RecordType,
-  writeEndRequest,
-  writeHeader,
-} from '../protocol/index.js';
+import { HEADER_LENGTH, MAX_CONTENT_LENGTH, ProtocolStatus, RecordType, writeEndRequest, writeHeader } from '../protocol/index.js';
 
 /** Up to this many payload bytes, the output is packed into one record in one buffer. */
 const PACK_LIMIT = 16 * 1024;

@@ -10,53 +10,176 @@ const url = (pairs: Pair[]) => requestUrl(paramLookup(params(pairs)));
 
 describe('requestUrl', () => {
   it('rebuilds the public URL from REQUEST_SCHEME, HTTP_HOST and REQUEST_URI', () => {
-    expect(url([['REQUEST_SCHEME', 'https'], ['HTTP_HOST', 'example.com:8443'], ['REQUEST_URI', '/app/a?b=c']])).toBe(
-      'https://example.com:8443/app/a?b=c',
-    );
+    expect(
+      url([
+        ['REQUEST_SCHEME', 'https'],
+        ['HTTP_HOST', 'example.com:8443'],
+        ['REQUEST_URI', '/app/a?b=c'],
+      ]),
+    ).toBe('https://example.com:8443/app/a?b=c');
   });
 
   it('takes https from HTTPS=on or HTTPS=1 when there is no REQUEST_SCHEME', () => {
-    expect(url([['HTTPS', 'on'], ['HTTP_HOST', 'h'], ['REQUEST_URI', '/']])).toBe('https://h/');
-    expect(url([['HTTPS', '1'], ['HTTP_HOST', 'h'], ['REQUEST_URI', '/']])).toBe('https://h/');
-    expect(url([['HTTPS', 'off'], ['HTTP_HOST', 'h'], ['REQUEST_URI', '/']])).toBe('http://h/');
+    expect(
+      url([
+        ['HTTPS', 'on'],
+        ['HTTP_HOST', 'h'],
+        ['REQUEST_URI', '/'],
+      ]),
+    ).toBe('https://h/');
+    expect(
+      url([
+        ['HTTPS', '1'],
+        ['HTTP_HOST', 'h'],
+        ['REQUEST_URI', '/'],
+      ]),
+    ).toBe('https://h/');
+    expect(
+      url([
+        ['HTTPS', 'off'],
+        ['HTTP_HOST', 'h'],
+        ['REQUEST_URI', '/'],
+      ]),
+    ).toBe('http://h/');
   });
 
   it('falls back to SERVER_NAME and a non-default SERVER_PORT without a Host', () => {
-    expect(url([['SERVER_NAME', 'srv'], ['SERVER_PORT', '8080'], ['REQUEST_URI', '/x']])).toBe('http://srv:8080/x');
-    expect(url([['SERVER_NAME', 'srv'], ['SERVER_PORT', '80'], ['REQUEST_URI', '/x']])).toBe('http://srv/x');
-    expect(url([['SERVER_NAME', '::1'], ['SERVER_PORT', '81'], ['REQUEST_URI', '/']])).toBe('http://[::1]:81/');
+    expect(
+      url([
+        ['SERVER_NAME', 'srv'],
+        ['SERVER_PORT', '8080'],
+        ['REQUEST_URI', '/x'],
+      ]),
+    ).toBe('http://srv:8080/x');
+    expect(
+      url([
+        ['SERVER_NAME', 'srv'],
+        ['SERVER_PORT', '80'],
+        ['REQUEST_URI', '/x'],
+      ]),
+    ).toBe('http://srv/x');
+    expect(
+      url([
+        ['SERVER_NAME', '::1'],
+        ['SERVER_PORT', '81'],
+        ['REQUEST_URI', '/'],
+      ]),
+    ).toBe('http://[::1]:81/');
   });
 
   it('falls back to SCRIPT_NAME + PATH_INFO + QUERY_STRING without REQUEST_URI, escaping them again', () => {
     expect(
-      url([['HTTP_HOST', 'h'], ['SCRIPT_NAME', '/app'], ['PATH_INFO', '/a b/é?#'], ['QUERY_STRING', 'q=1&r=%20']]),
+      url([
+        ['HTTP_HOST', 'h'],
+        ['SCRIPT_NAME', '/app'],
+        ['PATH_INFO', '/a b/é?#'],
+        ['QUERY_STRING', 'q=1&r=%20'],
+      ]),
     ).toBe('http://h/app/a%20b/%C3%A9%3F%23?q=1&r=%20');
   });
 
   it('keeps %-escapes and raw UTF-8 bytes of REQUEST_URI byte-exact', () => {
-    expect(url([['HTTP_HOST', 'h'], ['REQUEST_URI', '/%41%2f%zz/caf\u00e9']])).toBe('http://h/%41%2f%zz/caf%C3%A9');
+    expect(
+      url([
+        ['HTTP_HOST', 'h'],
+        ['REQUEST_URI', '/%41%2f%zz/caf\u00e9'],
+      ]),
+    ).toBe('http://h/%41%2f%zz/caf%C3%A9');
     const raw = new Uint8Array([0x2f, 0xff, 0xc3, 0x28]);
-    expect(url([['HTTP_HOST', 'h'], ['REQUEST_URI', raw]])).toBe('http://h/%FF%C3(');
+    expect(
+      url([
+        ['HTTP_HOST', 'h'],
+        ['REQUEST_URI', raw],
+      ]),
+    ).toBe('http://h/%FF%C3(');
   });
 
   it('adds a non-default SERVER_PORT to a Host without a port, as Debian nginx sends HTTP_HOST=$host', () => {
-    expect(url([['HTTP_HOST', 'h'], ['SERVER_PORT', '8080'], ['REQUEST_URI', '/']])).toBe('http://h:8080/');
-    expect(url([['HTTP_HOST', 'h'], ['SERVER_PORT', '443'], ['HTTPS', 'on'], ['REQUEST_URI', '/']])).toBe('https://h/');
-    expect(url([['HTTP_HOST', 'h:81'], ['SERVER_PORT', '8080'], ['REQUEST_URI', '/']])).toBe('http://h:81/');
+    expect(
+      url([
+        ['HTTP_HOST', 'h'],
+        ['SERVER_PORT', '8080'],
+        ['REQUEST_URI', '/'],
+      ]),
+    ).toBe('http://h:8080/');
+    expect(
+      url([
+        ['HTTP_HOST', 'h'],
+        ['SERVER_PORT', '443'],
+        ['HTTPS', 'on'],
+        ['REQUEST_URI', '/'],
+      ]),
+    ).toBe('https://h/');
+    expect(
+      url([
+        ['HTTP_HOST', 'h:81'],
+        ['SERVER_PORT', '8080'],
+        ['REQUEST_URI', '/'],
+      ]),
+    ).toBe('http://h:81/');
   });
 
   it('keeps a path that starts with // as a path', () => {
-    expect(url([['HTTP_HOST', 'h'], ['REQUEST_URI', '//evil.com/x']])).toBe('http://h//evil.com/x');
+    expect(
+      url([
+        ['HTTP_HOST', 'h'],
+        ['REQUEST_URI', '//evil.com/x'],
+      ]),
+    ).toBe('http://h//evil.com/x');
   });
 
   it('works the origin out again when the scheme, Host or port differs from the last request', () => {
-    expect(url([['HTTP_HOST', 'h'], ['SERVER_PORT', '8080'], ['REQUEST_URI', '/']])).toBe('http://h:8080/');
-    expect(url([['HTTP_HOST', 'h'], ['SERVER_PORT', '8080'], ['REQUEST_URI', '/']])).toBe('http://h:8080/');
-    expect(url([['HTTP_HOST', 'h'], ['SERVER_PORT', '8081'], ['REQUEST_URI', '/']])).toBe('http://h:8081/');
-    expect(url([['HTTP_HOST', 'h'], ['SERVER_PORT', '8081'], ['HTTPS', 'on'], ['REQUEST_URI', '/']])).toBe('https://h:8081/');
-    expect(url([['HTTP_HOST', 'g'], ['SERVER_PORT', '8081'], ['HTTPS', 'on'], ['REQUEST_URI', '/']])).toBe('https://g:8081/');
-    expect(() => url([['HTTP_HOST', 'g/x'], ['SERVER_PORT', '8081'], ['REQUEST_URI', '/']])).toThrow(BadRequestError);
-    expect(() => url([['HTTP_HOST', 'g/x'], ['SERVER_PORT', '8081'], ['REQUEST_URI', '/']])).toThrow(BadRequestError);
+    expect(
+      url([
+        ['HTTP_HOST', 'h'],
+        ['SERVER_PORT', '8080'],
+        ['REQUEST_URI', '/'],
+      ]),
+    ).toBe('http://h:8080/');
+    expect(
+      url([
+        ['HTTP_HOST', 'h'],
+        ['SERVER_PORT', '8080'],
+        ['REQUEST_URI', '/'],
+      ]),
+    ).toBe('http://h:8080/');
+    expect(
+      url([
+        ['HTTP_HOST', 'h'],
+        ['SERVER_PORT', '8081'],
+        ['REQUEST_URI', '/'],
+      ]),
+    ).toBe('http://h:8081/');
+    expect(
+      url([
+        ['HTTP_HOST', 'h'],
+        ['SERVER_PORT', '8081'],
+        ['HTTPS', 'on'],
+        ['REQUEST_URI', '/'],
+      ]),
+    ).toBe('https://h:8081/');
+    expect(
+      url([
+        ['HTTP_HOST', 'g'],
+        ['SERVER_PORT', '8081'],
+        ['HTTPS', 'on'],
+        ['REQUEST_URI', '/'],
+      ]),
+    ).toBe('https://g:8081/');
+    expect(() =>
+      url([
+        ['HTTP_HOST', 'g/x'],
+        ['SERVER_PORT', '8081'],
+        ['REQUEST_URI', '/'],
+      ]),
+    ).toThrow(BadRequestError);
+    expect(() =>
+      url([
+        ['HTTP_HOST', 'g/x'],
+        ['SERVER_PORT', '8081'],
+        ['REQUEST_URI', '/'],
+      ]),
+    ).toThrow(BadRequestError);
   });
 
   describe('with an absolute-form REQUEST_URI (RFC 9112 §3.2.2: the target, not the Host, is the URL)', () => {
@@ -85,7 +208,12 @@ describe('requestUrl', () => {
 
     it('leaves the origin-form requests that follow to their Host', () => {
       expect(absolute('http://target.example/p')).toBe('http://target.example/p');
-      expect(url([['HTTP_HOST', 'host.example'], ['REQUEST_URI', '/p']])).toBe('http://host.example/p');
+      expect(
+        url([
+          ['HTTP_HOST', 'host.example'],
+          ['REQUEST_URI', '/p'],
+        ]),
+      ).toBe('http://host.example/p');
     });
 
     it('refuses userinfo, as the platform Request refuses credentials, and drops an empty one as the URL parser does', () => {
@@ -114,14 +242,18 @@ describe('requestUrl', () => {
   it('rejects an invalid Host with a BadRequestError', () => {
     for (const host of ['a/b', 'a b', 'x@evil', 'h?x', '']) {
       if (host === '') continue;
-      expect(() => url([['HTTP_HOST', host], ['REQUEST_URI', '/']])).toThrow(BadRequestError);
+      expect(() =>
+        url([
+          ['HTTP_HOST', host],
+          ['REQUEST_URI', '/'],
+        ]),
+      ).toThrow(BadRequestError);
     }
   });
 });
 
 describe('alreadyNormal', () => {
-  const chars = (alphabet: string, max: number) =>
-    fc.array(fc.constantFrom(...alphabet.split('')), { maxLength: max }).map((a) => a.join(''));
+  const chars = (alphabet: string, max: number) => fc.array(fc.constantFrom(...alphabet.split('')), { maxLength: max }).map((a) => a.join(''));
 
   it('skips the URL parser only where the parser would change nothing', () => {
     fc.assert(
@@ -153,21 +285,41 @@ describe('alreadyNormal', () => {
 describe('requestHeaders', () => {
   it('maps HTTP_* params, CONTENT_TYPE and CONTENT_LENGTH to headers', () => {
     const headers = requestHeaders(
-      params([['HTTP_X_FORWARDED_FOR', '1.2.3.4'], ['CONTENT_TYPE', 'text/plain'], ['CONTENT_LENGTH', '5'], ['SERVER_NAME', 'x']]),
+      params([
+        ['HTTP_X_FORWARDED_FOR', '1.2.3.4'],
+        ['CONTENT_TYPE', 'text/plain'],
+        ['CONTENT_LENGTH', '5'],
+        ['SERVER_NAME', 'x'],
+      ]),
     );
-    expect([...headers]).toEqual([['content-length', '5'], ['content-type', 'text/plain'], ['x-forwarded-for', '1.2.3.4']]);
+    expect([...headers]).toEqual([
+      ['content-length', '5'],
+      ['content-type', 'text/plain'],
+      ['x-forwarded-for', '1.2.3.4'],
+    ]);
   });
 
   it('joins repeated params (nginx 1.22) with ", ", and cookies with "; "', () => {
     const headers = requestHeaders(
-      params([['HTTP_ACCEPT', 'a'], ['HTTP_ACCEPT', 'b'], ['HTTP_COOKIE', 'x=1'], ['HTTP_COOKIE', 'y=2']]),
+      params([
+        ['HTTP_ACCEPT', 'a'],
+        ['HTTP_ACCEPT', 'b'],
+        ['HTTP_COOKIE', 'x=1'],
+        ['HTTP_COOKIE', 'y=2'],
+      ]),
     );
     expect(headers.get('accept')).toBe('a, b');
     expect(headers.get('cookie')).toBe('x=1; y=2');
   });
 
   it('drops a header value the WHATWG Headers rejects and keeps the rest', () => {
-    const headers = requestHeaders(params([['HTTP_BAD', 'a\r\nb'], ['HTTP_GOOD', 'ok'], ['HTTP_NUL', 'a\0b']]));
+    const headers = requestHeaders(
+      params([
+        ['HTTP_BAD', 'a\r\nb'],
+        ['HTTP_GOOD', 'ok'],
+        ['HTTP_NUL', 'a\0b'],
+      ]),
+    );
     expect([...headers]).toEqual([['good', 'ok']]);
   });
 

@@ -35,8 +35,7 @@ function uriFromText(raw: string): string {
 function escapePath(bytes: Uint8Array): string {
   let out = '';
   for (const b of bytes) {
-    const keep =
-      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || '/-._~!$&\'()*+,;=:@'.includes(String.fromCharCode(b));
+    const keep = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5a) || (b >= 0x61 && b <= 0x7a) || "/-._~!$&'()*+,;=:@".includes(String.fromCharCode(b));
     out += keep ? String.fromCharCode(b) : `%${HEX[b >> 4]}${HEX[b & 15]}`;
   }
   return out;

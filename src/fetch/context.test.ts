@@ -9,7 +9,12 @@ describe.each([true, false])('the handler context (overrideGlobalObjects %s)', (
       (request: Request, context: FastCGIContext) => {
         const fastcgiAddress = context.remoteAddress;
         Object.assign(context, { params: { query: '{ hello }' }, request, remoteAddress: 'rewritten' });
-        return Response.json({ params: context.params, sameRequest: (context as unknown as { request: Request }).request === request, fastcgiAddress, remoteAddress: context.remoteAddress });
+        return Response.json({
+          params: context.params,
+          sameRequest: (context as unknown as { request: Request }).request === request,
+          fastcgiAddress,
+          remoteAddress: context.remoteAddress,
+        });
       },
       { overrideGlobalObjects, params: { REMOTE_ADDR: '198.51.100.7' } },
     );

@@ -143,9 +143,6 @@ class RequestContext implements FastCGIContext, ExecutionContext {
 }
 
 /** The context for one request (see {@link RequestContext}). */
-export function createContext(
-  request: EngineRequest,
-  waitUntil: (promise: Promise<unknown>) => void,
-): FastCGIContext & ExecutionContext {
+export function createContext(request: EngineRequest, waitUntil: (promise: Promise<unknown>) => void): FastCGIContext & ExecutionContext {
   return new RequestContext(request, waitUntil);
 }

@@ -5,7 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestClient } from '../testing.js';
 
 const TEXT = 'an upstream answer worth compressing, '.repeat(100);
-const ENCODE: Record<string, (data: Buffer) => Buffer> = { gzip: gzipSync, 'x-gzip': gzipSync, deflate: deflateSync, br: brotliCompressSync, 'x-unknown': (data) => data };
+const ENCODE: Record<string, (data: Buffer) => Buffer> = {
+  gzip: gzipSync,
+  'x-gzip': gzipSync,
+  deflate: deflateSync,
+  br: brotliCompressSync,
+  'x-unknown': (data) => data,
+};
 
 let upstream: Server;
 let origin: string;
@@ -64,10 +70,9 @@ describe.each([true, false])('a response from fetch() handed back as it is (over
 
   it('leaves alone a body the app encoded itself', async () => {
     const encoded = gzipSync(Buffer.from(TEXT));
-    const client = createTestClient(
-      () => new Response(encoded, { headers: { 'content-encoding': 'gzip', 'content-type': 'text/plain' } }),
-      { overrideGlobalObjects },
-    );
+    const client = createTestClient(() => new Response(encoded, { headers: { 'content-encoding': 'gzip', 'content-type': 'text/plain' } }), {
+      overrideGlobalObjects,
+    });
     const response = await client.fetch('/');
     expect(response.headers.get('content-encoding')).toBe('gzip');
     expect(Buffer.from(await response.arrayBuffer()).equals(encoded)).toBe(true);

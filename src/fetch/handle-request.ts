@@ -151,20 +151,13 @@ export function handleRequest(fcgi: EngineRequest, options: RequestHandlerOption
 }
 
 /** The general path: awaits the handler's result, then streams it or the error's response. */
-async function answer(
-  result: unknown,
-  request: Request | undefined,
-  fcgi: EngineRequest,
-  options: RequestHandlerOptions,
-): Promise<void> {
+async function answer(result: unknown, request: Request | undefined, fcgi: EngineRequest, options: RequestHandlerOptions): Promise<void> {
   let response: Response;
   try {
     const resolved: unknown = await result;
     const asked = asResponse(resolved);
     if (asked === undefined) {
-      throw new TypeError(
-        `the handler returned ${resolved === null ? 'null' : typeof resolved}, not a Response (itty-router: add a catch-all route)`,
-      );
+      throw new TypeError(`the handler returned ${resolved === null ? 'null' : typeof resolved}, not a Response (itty-router: add a catch-all route)`);
     }
     // Response.error() is a network error: there is nothing to send, so the request failed.
     if (asked.type === 'error') throw new TypeError('the handler returned Response.error(), a network error');
@@ -207,12 +200,7 @@ async function failMidway(error: BodyStreamError, request: Request | undefined, 
   await notify(error, message, request, options);
 }
 
-async function errorResponse(
-  error: unknown,
-  request: Request | undefined,
-  fcgi: EngineRequest,
-  options: RequestHandlerOptions,
-): Promise<Response> {
+async function errorResponse(error: unknown, request: Request | undefined, fcgi: EngineRequest, options: RequestHandlerOptions): Promise<Response> {
   if (error instanceof BadRequestError) {
     fcgi.log(`fastcgi-fetch: 400 Bad Request: ${error.message}`);
     return plain(400, 'Bad Request\n');
@@ -232,12 +220,7 @@ async function errorResponse(
 }
 
 /** Sends a failure to FCGI_STDERR and `onError` (or the app's stderr when there is none). */
-async function report(
-  error: unknown,
-  request: Request | undefined,
-  fcgi: EngineRequest,
-  options: RequestHandlerOptions,
-): Promise<Response | undefined> {
+async function report(error: unknown, request: Request | undefined, fcgi: EngineRequest, options: RequestHandlerOptions): Promise<Response | undefined> {
   return notify(error, logToServer(error, fcgi), request, options);
 }
 
@@ -253,12 +236,7 @@ function logToServer(error: unknown, fcgi: EngineRequest): string {
 }
 
 /** Tells `onError`, or the app's stderr when there is none; returns `onError`'s response. */
-async function notify(
-  error: unknown,
-  message: string,
-  request: Request | undefined,
-  options: RequestHandlerOptions,
-): Promise<Response | undefined> {
+async function notify(error: unknown, message: string, request: Request | undefined, options: RequestHandlerOptions): Promise<Response | undefined> {
   if (options.onError === undefined) {
     options.log(`fastcgi-fetch: ${request?.method ?? ''} ${request?.url ?? ''} failed: ${error instanceof Error ? (error.stack ?? message) : message}`);
     return undefined;

@@ -13,8 +13,7 @@ import { exactPairs, findRequestSlots, findResponseSlots, followHeaders, markUnc
 
 const NATIVE = Symbol.for('fastcgi-fetch.native-request');
 
-export const NativeRequest: typeof Request =
-  (globalThis.Request as unknown as Record<symbol, typeof Request | undefined>)[NATIVE] ?? globalThis.Request;
+export const NativeRequest: typeof Request = (globalThis.Request as unknown as Record<symbol, typeof Request | undefined>)[NATIVE] ?? globalThis.Request;
 
 const STATE = Symbol.for('fastcgi-fetch.light-request@2');
 const slots = findRequestSlots(NativeRequest);
@@ -118,7 +117,11 @@ for (const name of Object.getOwnPropertyNames(NativeRequest.prototype)) {
   const get = fast[name];
   if (name === 'constructor') Object.defineProperty(LightRequest.prototype, name, { ...descriptor, value: NativeRequest });
   else if (get !== undefined) {
-    const named = { get [name](): unknown { return get.call(this as Light); } };
+    const named = {
+      get [name](): unknown {
+        return get.call(this as Light);
+      },
+    };
     Object.defineProperty(LightRequest.prototype, name, { ...descriptor, get: Object.getOwnPropertyDescriptor(named, name)!.get });
   } else Object.defineProperty(LightRequest.prototype, name, descriptor);
 }

@@ -17,8 +17,7 @@ import { exactPairs, findResponseSlots, followHeaders, markUncloneable } from '.
 /** Where an installed light Response keeps the platform's; a second copy of this module finds it. */
 const NATIVE = Symbol.for('fastcgi-fetch.native-response');
 
-export const NativeResponse: typeof Response =
-  (globalThis.Response as unknown as Record<symbol, typeof Response | undefined>)[NATIVE] ?? globalThis.Response;
+export const NativeResponse: typeof Response = (globalThis.Response as unknown as Record<symbol, typeof Response | undefined>)[NATIVE] ?? globalThis.Response;
 
 // Versioned: a copy of this package with another state layout must not read this one's.
 const STATE = Symbol.for('fastcgi-fetch.light-response@2');

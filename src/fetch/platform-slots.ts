@@ -10,9 +10,9 @@
  */
 
 type Mark = (object: object) => void;
-const workerThreads = (globalThis.process as { getBuiltinModule?: (id: string) => unknown } | undefined)?.getBuiltinModule?.(
-  'node:worker_threads',
-) as { markAsUncloneable?: Mark } | undefined;
+const workerThreads = (globalThis.process as { getBuiltinModule?: (id: string) => unknown } | undefined)?.getBuiltinModule?.('node:worker_threads') as
+  | { markAsUncloneable?: Mark }
+  | undefined;
 
 /**
  * Makes `structuredClone()` throw on `object`, as it does on the platform's Request and Response

@@ -45,7 +45,8 @@ export function listenNatively(server: Server, target: { port: number; host: str
     server.emit('connection', socket);
   };
   const path = 'path' in target ? target.path : undefined;
-  const handle = path !== undefined ? api.listenUnix(path, accept) : api.listenTcp((target as { host: string }).host, (target as { port: number }).port, accept);
+  const handle =
+    path !== undefined ? api.listenUnix(path, accept) : api.listenTcp((target as { host: string }).host, (target as { port: number }).port, accept);
   let closed: Promise<void> | undefined;
   return {
     address: handle.address,

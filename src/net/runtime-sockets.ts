@@ -8,7 +8,7 @@ import { denoSockets, type DenoGlobal } from './deno-sockets.js';
 import type { NativeSocketApi } from './native-socket-api.js';
 
 /** The environment variable that picks the transport: `node:net`, or `native` (the default). */
-export const TRANSPORT_ENV = 'FASTCGI_FETCH_TRANSPORT';
+const TRANSPORT_ENV = 'FASTCGI_FETCH_TRANSPORT';
 
 function forcedNodeNet(): boolean {
   try {

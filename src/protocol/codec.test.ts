@@ -97,23 +97,15 @@ describe('record codec', () => {
 
   it('gives the same records however the byte stream is chunked', () => {
     fc.assert(
-      fc.property(
-        fc.array(arbitraryRecord, { maxLength: 12 }),
-        fc.array(fc.nat(), { maxLength: 40 }),
-        (records, cuts) => {
-          const bytes = concat(records.map(withPadding));
-          expect(decodeAll(rechunk(bytes, cuts))).toEqual(decodeAll([bytes]));
-        },
-      ),
+      fc.property(fc.array(arbitraryRecord, { maxLength: 12 }), fc.array(fc.nat(), { maxLength: 40 }), (records, cuts) => {
+        const bytes = concat(records.map(withPadding));
+        expect(decodeAll(rechunk(bytes, cuts))).toEqual(decodeAll([bytes]));
+      }),
     );
   });
 
   it('decodes a stream fed one byte at a time', () => {
-    const bytes = concat([
-      encodeBeginRequest(7, 1, true),
-      encodeStream(RecordType.STDIN, 7, new Uint8Array([1, 2, 3]), true),
-      encodeEndRequest(7, 42, 0),
-    ]);
+    const bytes = concat([encodeBeginRequest(7, 1, true), encodeStream(RecordType.STDIN, 7, new Uint8Array([1, 2, 3]), true), encodeEndRequest(7, 42, 0)]);
     const oneByOne = [...bytes].map((b) => new Uint8Array([b]));
     expect(decodeAll(oneByOne)).toEqual(decodeAll([bytes]));
     expect(decodeAll(oneByOne).map((r) => r.type)).toEqual([1, 5, 5, 3]);
@@ -229,7 +221,10 @@ describe('name-value pairs', () => {
         for (const chunk of rechunk(encodePairs(list), cuts)) decoder.push(chunk, params);
         decoder.end();
         const seen: Array<[string, Uint8Array]> = [];
-        params.forEachPair((name, bytes, start, end) => seen.push([name, bytes.slice(start, end)]), (first) => first === 0x48);
+        params.forEachPair(
+          (name, bytes, start, end) => seen.push([name, bytes.slice(start, end)]),
+          (first) => first === 0x48,
+        );
         expect(plain(seen)).toEqual(plain(list.filter(([name]) => name.startsWith('H'))));
         const all: Array<[string, Uint8Array]> = [];
         params.forEachPair((name, bytes, start, end) => all.push([name, bytes.slice(start, end)]));
@@ -244,8 +239,16 @@ describe('name-value pairs', () => {
   });
 
   it('keeps empty values and raw non-UTF-8 bytes', () => {
-    const pairs = decodePairs(encodePairs([['EMPTY', ''], ['RAW', new Uint8Array([0xff, 0xfe])]]));
-    expect(plain(pairs)).toEqual([['EMPTY', []], ['RAW', [0xff, 0xfe]]]);
+    const pairs = decodePairs(
+      encodePairs([
+        ['EMPTY', ''],
+        ['RAW', new Uint8Array([0xff, 0xfe])],
+      ]),
+    );
+    expect(plain(pairs)).toEqual([
+      ['EMPTY', []],
+      ['RAW', [0xff, 0xfe]],
+    ]);
   });
 
   it('refuses a stream over its byte limit and one that ends inside a pair', () => {

@@ -21,8 +21,7 @@ export type RecordType = (typeof RecordType)[keyof typeof RecordType];
 
 /** Stream records carry a byte stream ended by an empty record; their split carries no meaning. */
 export function isStreamType(type: number): boolean {
-  return type === RecordType.PARAMS || type === RecordType.STDIN || type === RecordType.STDOUT ||
-    type === RecordType.STDERR || type === RecordType.DATA;
+  return type === RecordType.PARAMS || type === RecordType.STDIN || type === RecordType.STDOUT || type === RecordType.STDERR || type === RecordType.DATA;
 }
 
 export const Role = {

@@ -1,22 +1,8 @@
-import {
-  FLAG_KEEP_CONN,
-  HEADER_LENGTH,
-  MAX_CONTENT_LENGTH,
-  RecordType,
-  VERSION,
-  type ProtocolStatus,
-} from './constants.js';
+import { FLAG_KEEP_CONN, HEADER_LENGTH, MAX_CONTENT_LENGTH, RecordType, VERSION, type ProtocolStatus } from './constants.js';
 import { encodePairs, type Pair } from './encode-pairs.js';
 
 /** Writes a record header at `offset` of `target`. */
-export function writeHeader(
-  target: Uint8Array,
-  offset: number,
-  type: number,
-  requestId: number,
-  contentLength: number,
-  paddingLength = 0,
-): void {
+export function writeHeader(target: Uint8Array, offset: number, type: number, requestId: number, contentLength: number, paddingLength = 0): void {
   target[offset] = VERSION;
   target[offset + 1] = type;
   target[offset + 2] = requestId >>> 8;
@@ -39,7 +25,7 @@ export function encodeRecord(type: number, requestId: number, content: Uint8Arra
 }
 
 /** The size of `encodeStream(..., bytes, end)` without building it. */
-export function streamEncodedLength(byteLength: number, end: boolean): number {
+function streamEncodedLength(byteLength: number, end: boolean): number {
   const records = Math.ceil(byteLength / MAX_CONTENT_LENGTH);
   return byteLength + HEADER_LENGTH * (records + (end ? 1 : 0));
 }
@@ -48,14 +34,7 @@ export function streamEncodedLength(byteLength: number, end: boolean): number {
  * Writes `bytes` as stream records of `type` into `target` at `offset` (one copy, no padding),
  * followed by the empty end-of-stream record when `end`. Returns the offset after the last byte.
  */
-export function writeStream(
-  target: Uint8Array,
-  offset: number,
-  type: number,
-  requestId: number,
-  bytes: Uint8Array,
-  end: boolean,
-): number {
+function writeStream(target: Uint8Array, offset: number, type: number, requestId: number, bytes: Uint8Array, end: boolean): number {
   for (let start = 0; start < bytes.length; start += MAX_CONTENT_LENGTH) {
     const part = bytes.subarray(start, start + MAX_CONTENT_LENGTH);
     writeHeader(target, offset, type, requestId, part.length);
@@ -91,13 +70,7 @@ export function encodeEndRequest(requestId: number, appStatus: number, protocolS
 }
 
 /** Writes a 16-byte END_REQUEST record at `offset`. */
-export function writeEndRequest(
-  target: Uint8Array,
-  offset: number,
-  requestId: number,
-  appStatus: number,
-  protocolStatus: ProtocolStatus,
-): void {
+export function writeEndRequest(target: Uint8Array, offset: number, requestId: number, appStatus: number, protocolStatus: ProtocolStatus): void {
   writeHeader(target, offset, RecordType.END_REQUEST, requestId, 8);
   const body = offset + HEADER_LENGTH;
   target[body] = appStatus >>> 24;
@@ -139,8 +112,7 @@ export interface EndRequestBody {
 }
 
 export function decodeEndRequest(content: Uint8Array): EndRequestBody {
-  const appStatus =
-    (((content[0] ?? 0) << 24) | ((content[1] ?? 0) << 16) | ((content[2] ?? 0) << 8) | (content[3] ?? 0)) >>> 0;
+  const appStatus = (((content[0] ?? 0) << 24) | ((content[1] ?? 0) << 16) | ((content[2] ?? 0) << 8) | (content[3] ?? 0)) >>> 0;
   return { appStatus, protocolStatus: content[4] ?? 0 };
 }
 

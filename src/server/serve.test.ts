@@ -13,7 +13,11 @@ import type { ServeOptions } from './options.js';
 import { serve, stopAccepting, type FastCGIServer, type ServeOptionsWithFetch } from './serve.js';
 import { isListeningSocket, parseListen, resolveTarget } from './listen-target.js';
 
-const GET: Pair[] = [['REQUEST_METHOD', 'GET'], ['REQUEST_URI', '/'], ['HTTP_HOST', 'h']];
+const GET: Pair[] = [
+  ['REQUEST_METHOD', 'GET'],
+  ['REQUEST_URI', '/'],
+  ['HTTP_HOST', 'h'],
+];
 
 function open(server: FastCGIServer): Socket {
   const address = server.address!;
@@ -91,7 +95,12 @@ describe('serve', () => {
 
   it('accepts serve({ fetch, ...options }) and objects with a fetch method', async () => {
     const a = await start({ fetch: () => new Response('a'), port: 0 }).ready();
-    const app = { greeting: 'b', fetch(this: { greeting: string }) { return new Response(this.greeting); } };
+    const app = {
+      greeting: 'b',
+      fetch(this: { greeting: string }) {
+        return new Response(this.greeting);
+      },
+    };
     const b = await start(app, { port: 0 }).ready();
     expect(await request(open(a), requestRecords(1, GET))).toEqual({ status: 200, body: 'a' });
     expect(await request(open(b), requestRecords(1, GET))).toEqual({ status: 200, body: 'b' });

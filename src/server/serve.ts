@@ -79,10 +79,8 @@ function normalizeAddress(address: string | undefined): string {
 export function serve(options: ServeOptionsWithFetch): FastCGIServer;
 export function serve(app: App, options?: ServeOptions): FastCGIServer;
 export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: ServeOptions): FastCGIServer {
-  const options: ServeOptions =
-    maybeOptions ?? (isOptionsObject(appOrOptions) ? appOrOptions : {});
-  const app: App =
-    maybeOptions === undefined && isOptionsObject(appOrOptions) ? appOrOptions.fetch : (appOrOptions as App);
+  const options: ServeOptions = maybeOptions ?? (isOptionsObject(appOrOptions) ? appOrOptions : {});
+  const app: App = maybeOptions === undefined && isOptionsObject(appOrOptions) ? appOrOptions.fetch : (appOrOptions as App);
   let resolved: ListenTarget | Error;
   try {
     resolved = resolveTarget(options);
@@ -92,8 +90,12 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
   if (!(resolved instanceof Error) && resolved.kind === 'cgi') return serveCgi(app, options);
 
   const application = createApplication(app, { log, ...options });
-  const allowed = options.webServerAddrs ??
-    (process.env.FCGI_WEB_SERVER_ADDRS ?? '').split(',').map((a) => a.trim()).filter(Boolean);
+  const allowed =
+    options.webServerAddrs ??
+    (process.env.FCGI_WEB_SERVER_ADDRS ?? '')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
   const allowList = allowed.length > 0 ? new Set(allowed.map(normalizeAddress)) : undefined;
   const connections = new UnorderedList<OpenConnection>();
   let totalConnections = 0;
@@ -103,9 +105,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
     const now = Date.now();
     if (now - lastRefusal < 10_000) return;
     lastRefusal = now;
-    (options.log ?? log)(
-      `fastcgi-fetch: refusing connections: all ${application.limits.maxConnections} (maxConnections) have a request in flight`,
-    );
+    (options.log ?? log)(`fastcgi-fetch: refusing connections: all ${application.limits.maxConnections} (maxConnections) have a request in flight`);
   };
 
   const server: Server = createServer({ noDelay: true }, (socket: AcceptedSocket) => {
@@ -151,8 +151,7 @@ export function serve(appOrOptions: App | ServeOptionsWithFetch, maybeOptions?: 
       else if (target.kind === 'fds') {
         if (target.fds.length === 0) throw new TypeError('fd: an empty list of sockets');
         listenOnOwnFd(server, target.fds[0]!, resolve);
-      }
-      else if (target.kind === 'unix') {
+      } else if (target.kind === 'unix') {
         // Bind under a strict umask: the socket must never exist, even briefly, wider than asked.
         const umask = cluster.isWorker ? undefined : process.umask(0o177);
         try {

@@ -7,7 +7,10 @@ import { groupId, UnknownAccountError, userId, type AccountFiles } from './syste
 const dir = mkdtempSync(join(tmpdir(), 'fcgi-accounts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const files: AccountFiles = { passwd: join(dir, 'passwd'), group: join(dir, 'group'), getent: false };
-writeFileSync(files.passwd, 'root:x:0:0:root:/root:/bin/bash\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n# not:an:entry\napp:x:998:997::/nonexistent:/usr/sbin/nologin\n');
+writeFileSync(
+  files.passwd,
+  'root:x:0:0:root:/root:/bin/bash\nwww-data:x:33:33:www-data:/var/www:/usr/sbin/nologin\n# not:an:entry\napp:x:998:997::/nonexistent:/usr/sbin/nologin\n',
+);
 writeFileSync(files.group, 'root:x:0:\nwww-data:x:33:caddy,app\ncaddy:x:995:\n');
 
 describe('system accounts', () => {
@@ -27,7 +30,7 @@ describe('system accounts', () => {
     expect(() => userId('caddy', files)).toThrow(/no such user "caddy"/);
   });
 
-  it('reads this machine\'s own /etc/group and /etc/passwd by default', () => {
+  it("reads this machine's own /etc/group and /etc/passwd by default", () => {
     expect([userId('root'), groupId('root')]).toEqual([0, 0]);
   });
 });

@@ -44,7 +44,8 @@ function fromGetent(database: 'passwd' | 'group', name: string): number | undefi
 function resolve(database: 'passwd' | 'group', nameOrId: string | number, files: AccountFiles): number {
   if (typeof nameOrId === 'number' || /^\d+$/.test(nameOrId)) {
     const id = Number(nameOrId);
-    if (!Number.isSafeInteger(id) || id < 0 || id > 0xfffffffe) throw new RangeError(`${nameOrId} is not a valid ${database === 'passwd' ? 'user' : 'group'} id`);
+    if (!Number.isSafeInteger(id) || id < 0 || id > 0xfffffffe)
+      throw new RangeError(`${nameOrId} is not a valid ${database === 'passwd' ? 'user' : 'group'} id`);
     return id;
   }
   const id = idIn(readOrEmpty(files[database]), nameOrId) ?? (files.getent === false ? undefined : fromGetent(database, nameOrId));

@@ -79,7 +79,9 @@ export async function applySocketAccess(path: string, access: ResolvedSocketAcce
       const to = [
         access.owner === undefined ? '' : `owner ${access.owner} (uid ${access.uid})`,
         access.group === undefined ? '' : `group ${access.group} (gid ${access.gid})`,
-      ].filter(Boolean).join(' and ');
+      ]
+        .filter(Boolean)
+        .join(' and ');
       const me = whoAmI();
       const fix = access.uid === undefined ? `usermod -aG ${access.group} ${me}, or start as root` : 'start as root';
       throw new SocketAccessError(

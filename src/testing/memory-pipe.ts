@@ -8,8 +8,7 @@ export interface PipeOptions {
   highWaterMark?: number;
 }
 
-const later: (callback: () => void) => void =
-  typeof globalThis.setImmediate === 'function' ? globalThis.setImmediate : (callback) => setTimeout(callback, 0);
+const later: (callback: () => void) => void = typeof globalThis.setImmediate === 'function' ? globalThis.setImmediate : (callback) => setTimeout(callback, 0);
 
 /**
  * One end of an in-memory socket pair. Bytes are copied and delivered on a later turn of the

@@ -81,9 +81,7 @@ describe('createTestClient', () => {
       },
       { multiplex: true },
     );
-    const texts = await Promise.all(
-      Array.from({ length: 50 }, async (_, i) => (await client.fetch(`/r${i}`)).text()),
-    );
+    const texts = await Promise.all(Array.from({ length: 50 }, async (_, i) => (await client.fetch(`/r${i}`)).text()));
     for (const [i, text] of texts.entries()) expect(text.startsWith(`/r${i} `)).toBe(true);
     expect(new Set(texts.map((text) => text.split(' ')[1])).size).toBe(50);
     expect(client.stats.opened).toBe(1);
@@ -143,7 +141,7 @@ describe('createTestClient', () => {
   it.each([
     ['multiplexed', true],
     ['not multiplexed', false],
-  ])('fails the response body when the handler\'s body breaks mid-way, and serves on, %s', async (_name, multiplex) => {
+  ])("fails the response body when the handler's body breaks mid-way, and serves on, %s", async (_name, multiplex) => {
     const encoder = new TextEncoder();
     const reported: unknown[] = [];
     let release!: () => void;
@@ -174,7 +172,10 @@ describe('createTestClient', () => {
     expect(response.status).toBe(200);
     const reader = response.body!.getReader();
     expect(new TextDecoder().decode((await reader.read()).value)).toBe('chunk1\n');
-    const error = await reader.read().then(() => undefined, (e: unknown) => e);
+    const error = await reader.read().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(FastCGIResponseAbortedError);
     await expect(completed).rejects.toBeInstanceOf(FastCGIResponseAbortedError);
     release();
@@ -225,10 +226,13 @@ describe('createTestClient', () => {
   it('reports an application that refuses the request (overloaded) with a typed error', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));
-    const client = createTestClient(async () => {
-      await gate;
-      return new Response('late');
-    }, { maxRequests: 1, multiplex: true });
+    const client = createTestClient(
+      async () => {
+        await gate;
+        return new Response('late');
+      },
+      { maxRequests: 1, multiplex: true },
+    );
     const first = client.fetch('/slow');
     await new Promise((resolve) => setTimeout(resolve, 20));
     await expect(client.fetch('/second')).rejects.toBeInstanceOf(FastCGIRejectedError);

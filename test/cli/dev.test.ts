@@ -12,7 +12,10 @@ describe('fastcgi-fetch dev', () => {
     const dir = tempDir('dev');
     const file = path.join(dir, 'app.mjs');
     const write = (text: string) =>
-      fs.writeFileSync(file, `export default { fetch: (req, ctx) => new Response('${text} ' + ctx.params.GATEWAY_INTERFACE + ' ' + new URL(req.url).pathname) };\n`);
+      fs.writeFileSync(
+        file,
+        `export default { fetch: (req, ctx) => new Response('${text} ' + ctx.params.GATEWAY_INTERFACE + ' ' + new URL(req.url).pathname) };\n`,
+      );
     write('one');
     const port = await freePort();
     const cli = startCli(['dev', file, '--port', String(port), '--host', '127.0.0.1']);

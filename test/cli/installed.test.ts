@@ -131,7 +131,11 @@ describe('the installed fastcgi-fetch serve, given a file Node cannot load', () 
     });
     expect(await cli.exited).toBe(1);
     // Node adds its own warning above; ours is the one line that names the file and the fix.
-    const ours = cli.output().trim().split('\n').filter((line) => !line.startsWith('(node:') && !line.startsWith('(Use `node'));
+    const ours = cli
+      .output()
+      .trim()
+      .split('\n')
+      .filter((line) => !line.startsWith('(node:') && !line.startsWith('(Use `node'));
     expect(ours).toEqual([
       `fastcgi-fetch: cannot load ${MISPLACED_ESM}: it uses import/export, but Node runs a .js file as CommonJS unless the nearest package.json says "type": "module"; set that, or rename the file to .mjs`,
     ]);

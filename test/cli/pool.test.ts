@@ -85,8 +85,18 @@ describe('serve --request-timeout', () => {
       const slowlog = path.join(logDir, 'slow.log');
       const port = await freePort();
       const cli = startCli([
-        'serve', poolApp, '--listen', `127.0.0.1:${port}`, '--workers', '2',
-        '--request-timeout', '3', '--slowlog-timeout', '1', '--slowlog', slowlog,
+        'serve',
+        poolApp,
+        '--listen',
+        `127.0.0.1:${port}`,
+        '--workers',
+        '2',
+        '--request-timeout',
+        '3',
+        '--slowlog-timeout',
+        '1',
+        '--slowlog',
+        slowlog,
       ]);
       await cli.waitFor(/with 2 worker\(s\)/);
       const nginx = await nginxFor(port);
@@ -116,7 +126,14 @@ describe('serve --request-timeout', () => {
       expect(others.filter((o) => o.status !== 200).map((o) => o.status)).toEqual(others.length - answered.length ? [502] : []);
       expect(others.every((o) => o.at < 3000 + 3000)).toBe(true);
       if (answered.length < others.length) await cli.waitFor(/closed 1 connection\(s\) handed to worker \d+ that it never took/);
-      console.log(`while a worker was blocked: ${answered.length} of ${others.length} requests answered by the other worker, the rest: ${others.filter((o) => o.status !== 200).map((o) => `${o.status} at ${o.at} ms`).join(', ') || 'none'}`);
+      console.log(
+        `while a worker was blocked: ${answered.length} of ${others.length} requests answered by the other worker, the rest: ${
+          others
+            .filter((o) => o.status !== 200)
+            .map((o) => `${o.status} at ${o.at} ms`)
+            .join(', ') || 'none'
+        }`,
+      );
       expect(new Set(answered.map((o) => o.pid)).size).toBe(1);
       const healthy = Number(answered[0]!.pid);
       const blocked = before.find((pid) => pid !== healthy)!;
@@ -144,7 +161,12 @@ describe('serve --request-timeout', () => {
 
       const log = fs.readFileSync(slowlog, 'utf8');
       console.log(`slow log:\n${log}`);
-      expect(log).toMatch(new RegExp(`^\\[\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\] pid ${blocked}: event loop blocked for \\d+\\.\\d s, \\d request\\(s\\) in flight\\n  GET http://[^ ]+/spin running for \\d+\\.\\d s\\n`, 'm'));
+      expect(log).toMatch(
+        new RegExp(
+          `^\\[\\d{4}-\\d\\d-\\d\\dT[\\d:.]+Z\\] pid ${blocked}: event loop blocked for \\d+\\.\\d s, \\d request\\(s\\) in flight\\n  GET http://[^ ]+/spin running for \\d+\\.\\d s\\n`,
+          'm',
+        ),
+      );
       expect(log).toMatch(/^ +at spinForever \(file:\/\/.*pool-app\.mjs:\d+:\d+\)$/m);
       expect(log).toMatch(/^ +at Object\.fetch \(file:\/\/.*pool-app\.mjs:\d+:\d+\)$/m);
       await cli.stop();
@@ -178,7 +200,10 @@ describe('serve --slowlog-timeout', () => {
     void fcgiGet({ host: '127.0.0.1', port }, '/spin').catch(() => {});
     // No --slowlog: the entry goes to stderr.
     // The watcher thread may come up after the request began: the first entry can say more than 0.5 s.
-    await cli.waitFor(/event loop blocked for \d+\.\d s, 1 request\(s\) in flight\n  GET http:\/\/localhost\/spin running for \d\.\d s\n +at spinForever \(/, 10_000);
+    await cli.waitFor(
+      /event loop blocked for \d+\.\d s, 1 request\(s\) in flight\n {2}GET http:\/\/localhost\/spin running for \d\.\d s\n +at spinForever \(/,
+      10_000,
+    );
     cli.child.kill('SIGKILL');
     await cli.exited;
   });
@@ -222,61 +247,57 @@ describe('serve --max-requests', () => {
     90_000,
   );
 
-  it(
-    'keeps the exact request total through several recycles: N requests sent, the status counts N',
-    async () => {
-      const port = await freePort();
-      const where = { host: '127.0.0.1', port };
-      const cli = startCli(['serve', app, '--listen', `127.0.0.1:${port}`, '--workers', '2', '--max-requests', '30', '--status-path', '/status']);
-      await cli.waitFor(/with 2 worker\(s\)/);
-      // As web servers send them: a connection per request (nginx's default) and kept-alive
-      // connections (fastcgi_keep_conn), on which a leaving worker serves until it drains.
-      const kept = createClient(where, { keepConn: true, maxConnections: 3, connectTimeout: 5000, timeout: 10_000 });
-      const lanes: Array<() => Promise<number>> = [
-        ...Array.from({ length: 3 }, () => async () => (await fcgiGet(where, '/')).status),
-        ...Array.from({ length: 3 }, () => async () => {
-          const response = await kept.fetch(`http://localhost/`);
-          await response.arrayBuffer();
-          return response.status;
-        }),
-      ];
-      // A steady stream until workers have been asked to leave several times, so some are asked
-      // while requests reach them; bounded in count and time.
-      const deadline = Date.now() + 60_000;
-      const statuses: number[] = [];
-      const keepSending = () => recyclesAsked(cli) < 4 && statuses.length < 5000 && Date.now() < deadline;
-      await Promise.all(
-        lanes.map(async (send) => {
-          while (keepSending()) {
-            statuses.push(await send().catch(() => 0));
-            await new Promise((r) => setTimeout(r, 5));
-          }
-        }),
-      );
-      await kept.close();
-      const sent = statuses.length;
-      expect(statuses.filter((s) => s !== 200)).toEqual([]);
-      await recyclingOver(cli, 2);
-      expect(recyclesAsked(cli)).toBeGreaterThanOrEqual(4);
-      // Each status request counts itself. A worker too slow to answer (a loaded machine) is
-      // reported from its last heartbeat, which may be older than its last requests: ask again.
-      let asks = 0;
-      let total = 0;
-      for (let i = 0; i < 5 && total !== sent + asks; i++) {
-        if (i > 0) await new Promise((r) => setTimeout(r, 1000));
-        asks++;
-        total = (JSON.parse((await fcgiGet(where, '/status?json')).body) as { totalRequests: number }).totalRequests;
-      }
-      console.log(`${sent} requests through ${recyclesAsked(cli)} recycles: the status counts ${total - asks} (asked ${asks} time(s))`);
-      expect(total).toBe(sent + asks);
-      await cli.stop();
-    },
-    120_000,
-  );
+  it('keeps the exact request total through several recycles: N requests sent, the status counts N', async () => {
+    const port = await freePort();
+    const where = { host: '127.0.0.1', port };
+    const cli = startCli(['serve', app, '--listen', `127.0.0.1:${port}`, '--workers', '2', '--max-requests', '30', '--status-path', '/status']);
+    await cli.waitFor(/with 2 worker\(s\)/);
+    // As web servers send them: a connection per request (nginx's default) and kept-alive
+    // connections (fastcgi_keep_conn), on which a leaving worker serves until it drains.
+    const kept = createClient(where, { keepConn: true, maxConnections: 3, connectTimeout: 5000, timeout: 10_000 });
+    const lanes: Array<() => Promise<number>> = [
+      ...Array.from({ length: 3 }, () => async () => (await fcgiGet(where, '/')).status),
+      ...Array.from({ length: 3 }, () => async () => {
+        const response = await kept.fetch(`http://localhost/`);
+        await response.arrayBuffer();
+        return response.status;
+      }),
+    ];
+    // A steady stream until workers have been asked to leave several times, so some are asked
+    // while requests reach them; bounded in count and time.
+    const deadline = Date.now() + 60_000;
+    const statuses: number[] = [];
+    const keepSending = () => recyclesAsked(cli) < 4 && statuses.length < 5000 && Date.now() < deadline;
+    await Promise.all(
+      lanes.map(async (send) => {
+        while (keepSending()) {
+          statuses.push(await send().catch(() => 0));
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }),
+    );
+    await kept.close();
+    const sent = statuses.length;
+    expect(statuses.filter((s) => s !== 200)).toEqual([]);
+    await recyclingOver(cli, 2);
+    expect(recyclesAsked(cli)).toBeGreaterThanOrEqual(4);
+    // Each status request counts itself. A worker too slow to answer (a loaded machine) is
+    // reported from its last heartbeat, which may be older than its last requests: ask again.
+    let asks = 0;
+    let total = 0;
+    for (let i = 0; i < 5 && total !== sent + asks; i++) {
+      if (i > 0) await new Promise((r) => setTimeout(r, 1000));
+      asks++;
+      total = (JSON.parse((await fcgiGet(where, '/status?json')).body) as { totalRequests: number }).totalRequests;
+    }
+    console.log(`${sent} requests through ${recyclesAsked(cli)} recycles: the status counts ${total - asks} (asked ${asks} time(s))`);
+    expect(total).toBe(sent + asks);
+    await cli.stop();
+  }, 120_000);
 });
 
 describe('serve --status-path', () => {
-  it('reports php-fpm\'s pool fields, a block per worker with ?full, and Prometheus text with ?openmetrics', async () => {
+  it("reports php-fpm's pool fields, a block per worker with ?full, and Prometheus text with ?openmetrics", async () => {
     const port = await freePort();
     const cli = startCli(['serve', poolApp, '--listen', `127.0.0.1:${port}`, '--workers', '2', '--status-path', '/status']);
     await cli.waitFor(/with 2 worker\(s\)/);

@@ -61,7 +61,13 @@ describe('fastcgi-fetch serve --workers', () => {
     for (let i = 0; i < 10; i++) await fcgiGet({ host: '127.0.0.1', port });
     const json = await fcgiGet({ host: '127.0.0.1', port }, '/fpm-status', { headers: { accept: 'application/json' } });
     expect(json.headers.get('content-type')).toMatch(/application\/json/);
-    const report = JSON.parse(json.body) as { totalRequests: number; activeRequests: number; workers: number; processes: { pid: number; totalRequests: number }[]; uptimeSeconds: number };
+    const report = JSON.parse(json.body) as {
+      totalRequests: number;
+      activeRequests: number;
+      workers: number;
+      processes: { pid: number; totalRequests: number }[];
+      uptimeSeconds: number;
+    };
     // Ten app requests plus this status request itself.
     expect(report.totalRequests).toBe(11);
     expect(report.activeRequests).toBe(1);
@@ -70,7 +76,9 @@ describe('fastcgi-fetch serve --workers', () => {
     expect(report.processes.every((p) => p.totalRequests > 0)).toBe(true);
     const text = await fcgiGet({ host: '127.0.0.1', port }, '/fpm-status');
     expect(text.headers.get('content-type')).toMatch(/text\/plain/);
-    expect(text.body).toMatch(/^start time: +\S+\nuptime: +\d+ s\nworkers: +2\nworker restarts: +0\nconnections: +\S+\nactive requests: +1\ntotal requests: +12\n/);
+    expect(text.body).toMatch(
+      /^start time: +\S+\nuptime: +\d+ s\nworkers: +2\nworker restarts: +0\nconnections: +\S+\nactive requests: +1\ntotal requests: +12\n/,
+    );
     await cli.stop();
   });
 

@@ -92,12 +92,12 @@ export async function runStream(seed: number, settleMs: number, started = { coun
   // The bound's timer is cancelled once the stream settles: left pending, every stream of the
   // last `settleMs` would still be held when the heap is measured.
   const bound = new AbortController();
-  const settled = await Promise.race([
-    application.settled().then(() => true),
-    sleep(settleMs, false, { signal: bound.signal }).catch(() => false),
-  ]);
+  const settled = await Promise.race([application.settled().then(() => true), sleep(settleMs, false, { signal: bound.signal }).catch(() => false)]);
   bound.abort();
-  if (!settled) return describe(`handlers still running ${settleMs} ms after the connection closed: ${[...running].map(([request, id]) => `${id} ${new URL(request.url).pathname}`).join('; ')}`);
+  if (!settled)
+    return describe(
+      `handlers still running ${settleMs} ms after the connection closed: ${[...running].map(([request, id]) => `${id} ${new URL(request.url).pathname}`).join('; ')}`,
+    );
   if (application.activeRequests !== 0) return describe(`${application.activeRequests} request(s) never ended`);
   if (connection.activeRequests !== 0) return describe(`the connection still counts ${connection.activeRequests} active request(s)`);
   if (outputError !== undefined) return describe(`the output does not decode: ${String(outputError)}`);

@@ -16,7 +16,7 @@ interface RawRecord {
 }
 
 /** The paths the fuzz app answers (see app.ts). */
-export const FUZZ_PATHS = ['/hello', '/echo', '/stream', '/throw', '/reject', '/wait-abort', '/body-error', '/big', '/nothing'] as const;
+const FUZZ_PATHS = ['/hello', '/echo', '/stream', '/throw', '/reject', '/wait-abort', '/body-error', '/big', '/nothing'] as const;
 
 const METHODS = ['GET', 'POST', 'HEAD', 'PUT', 'OPTIONS', 'get', ''];
 
@@ -69,7 +69,9 @@ function requestRecords(random: Random, id: number): RawRecord[] {
   const keepConn = random.chance(0.7);
   const body = random.chance(0.5) ? random.bytes(random.int(0, random.chance(0.03) ? 70_000 : 600)) : new Uint8Array(0);
   const padding = () => (random.chance(0.2) ? random.int(0, 7) : 0);
-  const records: RawRecord[] = [{ type: RecordType.BEGIN_REQUEST, id, content: new Uint8Array([0, role, keepConn ? 1 : 0, 0, 0, 0, 0, 0]), padding: padding() }];
+  const records: RawRecord[] = [
+    { type: RecordType.BEGIN_REQUEST, id, content: new Uint8Array([0, role, keepConn ? 1 : 0, 0, 0, 0, 0, 0]), padding: padding() },
+  ];
   for (const piece of split(random, encodePairs(params(random, body.length)), 4)) {
     records.push({ type: RecordType.PARAMS, id, content: piece, padding: padding() });
   }
@@ -99,7 +101,16 @@ function interleave(random: Random, lists: RawRecord[][]): RawRecord[] {
 
 function managementRecord(random: Random): RawRecord {
   if (random.chance(0.7)) {
-    return { type: RecordType.GET_VALUES, id: 0, content: encodePairs([['FCGI_MAX_CONNS', ''], ['FCGI_MPXS_CONNS', ''], ['OTHER', '']]), padding: 0 };
+    return {
+      type: RecordType.GET_VALUES,
+      id: 0,
+      content: encodePairs([
+        ['FCGI_MAX_CONNS', ''],
+        ['FCGI_MPXS_CONNS', ''],
+        ['OTHER', ''],
+      ]),
+      padding: 0,
+    };
   }
   return { type: random.int(12, 255), id: 0, content: random.bytes(random.int(0, 16)), padding: 0 };
 }

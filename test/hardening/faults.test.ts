@@ -103,7 +103,6 @@ async function faultServer(options: ServeOptions = {}, tcp = false): Promise<{ s
   return { server, seen };
 }
 
-
 describe('faults over real sockets', () => {
   it('a handler that never resolves blocks neither the requests multiplexed beside it nor other connections', async () => {
     const { server, seen } = await faultServer();
@@ -229,7 +228,8 @@ describe('faults over real sockets', () => {
       ['inside the PARAMS stream', () => beginRecords(1, cgiParams('GET', '/ok'), { keepConn: true }).subarray(0, 40)],
       [
         'inside a STDIN record while the handler reads the body',
-        () => Buffer.concat([beginRecords(1, cgiParams('POST', '/read-body'), { keepConn: true }), stdinRecords(1, new Uint8Array(3000), false).subarray(0, 1500)]),
+        () =>
+          Buffer.concat([beginRecords(1, cgiParams('POST', '/read-body'), { keepConn: true }), stdinRecords(1, new Uint8Array(3000), false).subarray(0, 1500)]),
       ],
     ];
     for (const [where, bytes] of partials) {
@@ -276,4 +276,3 @@ describe('faults over real sockets', () => {
     }
   });
 });
-

@@ -260,4 +260,3 @@ describe('limits over real sockets', () => {
     expect((mode & 0o777).toString(8)).toBe('660');
   });
 });
-

@@ -28,7 +28,10 @@ function run(command: string, args: string[]): boolean {
 
 function inGroup(user: string, group: string): boolean {
   const members = /^[^:]*:[^:]*:[^:]*:(.*)$/m.exec(
-    fs.readFileSync('/etc/group', 'utf8').split('\n').find((line) => line.startsWith(`${group}:`)) ?? '',
+    fs
+      .readFileSync('/etc/group', 'utf8')
+      .split('\n')
+      .find((line) => line.startsWith(`${group}:`)) ?? '',
   )?.[1];
   return (members ?? '').split(',').includes(user);
 }
@@ -69,14 +72,20 @@ function uidOf(user: string): number {
 
 /** Real uids of `pid` and its children: who the web server's processes run as. */
 function uidsOf(pid: number): number[] {
-  const pids = [pid, ...fs.readdirSync('/proc').filter((entry) => {
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
-    } catch {
-      return false;
-    }
-  }).map(Number)];
+  const pids = [
+    pid,
+    ...fs
+      .readdirSync('/proc')
+      .filter((entry) => {
+        try {
+          const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+          return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+        } catch {
+          return false;
+        }
+      })
+      .map(Number),
+  ];
   return pids.map((p) => Number(/^Uid:\s+(\d+)/m.exec(fs.readFileSync(`/proc/${p}/status`, 'utf8'))?.[1]));
 }
 

@@ -77,7 +77,9 @@ export function describeBehindServer(o: BehindServerOptions): void {
           if (finding !== undefined && outcome === finding.when) o.recorder.measured(o.server, finding.text);
         } catch (error) {
           o.recorder.record(o.server, column, 'fail');
-          throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- ${d?.server.name} logs ---\n${d?.server.errorLog().slice(-4000)}`, { cause: error });
+          throw new Error(`${error instanceof Error ? error.message : String(error)}\n--- ${d?.server.name} logs ---\n${d?.server.errorLog().slice(-4000)}`, {
+            cause: error,
+          });
         }
       });
     };
@@ -105,7 +107,15 @@ export function describeBehindServer(o: BehindServerOptions): void {
     });
 
     feature('joins repeated request headers and keeps a 6000-byte value whole', 'headers', async () => {
-      const echo = await (await get('/echo', { headers: [['x-custom', 'a'], ['x-custom', 'b'], ['x-long', 'v'.repeat(6000)]] })).json();
+      const echo = await (
+        await get('/echo', {
+          headers: [
+            ['x-custom', 'a'],
+            ['x-custom', 'b'],
+            ['x-long', 'v'.repeat(6000)],
+          ],
+        })
+      ).json();
       expect(echo.headers['x-custom']).toBe('a, b');
       expect(echo.headers['x-long']).toBe('v'.repeat(6000));
     });

@@ -83,7 +83,8 @@ variants.push(
     missing: fcgid,
     // Apache appends its own 500 page to the cut body, and mod_fcgid restarts the app process.
     reportsFailure: /^chunk1\n<!DOCTYPE HTML PUBLIC [\s\S]*500 Internal Server Error/,
-    finding: "a body failing mid-way: the transfer ends as if complete, with Apache's own 500 page appended to the cut body, and mod_fcgid restarts the app process",
+    finding:
+      "a body failing mid-way: the transfer ends as if complete, with Apache's own 500 page appended to the cut body, and mod_fcgid restarts the app process",
     start: () => spawned('/', (app) => startApacheFcgid({ ...app, maxProcesses: 2 })),
   },
   {
@@ -149,7 +150,6 @@ async function browse(url: string): Promise<Outcome> {
     throw error;
   }
 }
-
 
 for (const v of variants) {
   const name = `a body that fails mid-way, behind ${v.server} (${v.variant})`;

@@ -73,7 +73,10 @@ describe.skipIf(skip !== undefined)('CGI mode behind Apache mod_cgid', () => {
     const seen = await env({ headers: { proxy: 'http://127.0.0.1:9/' } });
     expect(seen.proxyHeader).toBe('http://127.0.0.1:9/');
     expect(seen.processHttpProxy).toBeNull();
-    recorder.measured('Apache mod_cgid', 'a `Proxy:` request header passed on as HTTP_PROXY (`SetEnvIf`, as before Apache 2.4.25) stays out of the app\'s process environment');
+    recorder.measured(
+      'Apache mod_cgid',
+      "a `Proxy:` request header passed on as HTTP_PROXY (`SetEnvIf`, as before Apache 2.4.25) stays out of the app's process environment",
+    );
   });
 
   track('starts one process per request', async () => {

@@ -53,7 +53,9 @@ export default class CompatibilityTable implements Reporter {
     if (outcome.table === 'incomplete') console.warn(`\n${name} left as committed (a partial run): ${outcome.reason}`);
     else if (outcome.table === 'written') console.warn(`\n${name} updated from this run: review and commit it`);
     else if (outcome.table === 'stale') {
-      console.error(`\n${name} differs from what this run measured: run the full suite locally and commit the table it writes. This run measured:\n${outcome.expected}`);
+      console.error(
+        `\n${name} differs from what this run measured: run the full suite locally and commit the table it writes. This run measured:\n${outcome.expected}`,
+      );
       process.exitCode = 1;
     }
   }

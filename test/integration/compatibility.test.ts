@@ -60,7 +60,9 @@ describe('COMPATIBILITY.md', () => {
     recordAll(dir);
     expect(settleTable(dir, file, false)).toEqual({ table: 'written' });
     const table = readFileSync(file, 'utf8');
-    expect(table).toContain('| server | public URL (path, %-escapes, UTF-8, query, host:port) | body failing mid-way reaches the browser as an error | Filter role (DATA stream) | CGI mode |\n');
+    expect(table).toContain(
+      '| server | public URL (path, %-escapes, UTF-8, query, host:port) | body failing mid-way reaches the browser as an error | Filter role (DATA stream) | CGI mode |\n',
+    );
     expect(table).toContain('| nginx | ✅ | ❌ | – | – |\n| Apache mod_cgid | – | – | – | ✅ |\n| raw client | – | – | ✅ | – |\n');
     expect(table).toContain('- **nginx**: a measured fact; _note, not measured:_ a fact seen by hand\n');
     expect(settleTable(dir, file, false)).toEqual({ table: 'unchanged' });

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 /** yes: works; no: the server cannot (measured, and asserted so); fail: broke this run. */
 export type Outcome = 'yes' | 'no' | 'fail';
 
-export const FEATURES = {
+const FEATURES = {
   url: 'public URL (path, %-escapes, UTF-8, query, host:port)',
   prefix: 'mounted under /app/',
   headers: 'repeated + 6 KB headers',
@@ -47,7 +47,7 @@ type Results = Record<string, Partial<Record<Feature, Outcome>>>;
 type Notes = Record<string, string[]>;
 
 /** What one test file wrote. */
-export interface Fragment {
+interface Fragment {
   results: Results;
   /** Facts a passing test established. */
   measured: Notes;
@@ -127,7 +127,17 @@ function readFragment(dir: string, name: string): Fragment {
 }
 
 const SYMBOL: Record<Outcome, string> = { yes: '✅', no: '❌', fail: '💥 failed' };
-const SERVER_ORDER = ['nginx', 'Apache mod_proxy_fcgi', 'Apache mod_fcgid', 'Apache mod_cgid', 'lighttpd', 'lighttpd bin-path', 'Caddy', 'HAProxy', 'raw client'];
+const SERVER_ORDER = [
+  'nginx',
+  'Apache mod_proxy_fcgi',
+  'Apache mod_fcgid',
+  'Apache mod_cgid',
+  'lighttpd',
+  'lighttpd bin-path',
+  'Caddy',
+  'HAProxy',
+  'raw client',
+];
 
 /** COMPATIBILITY.md as the fragments in `dir` make it (call only when they are complete). */
 export function renderTable(dir: string = RESULTS_DIR): string {

@@ -32,11 +32,7 @@ function mountPath(prefix: string): string {
 }
 
 /** Serves the fixture app from this process on a unix socket or TCP, then starts the server. */
-export async function inProcess(
-  transport: 'unix' | 'tcp',
-  prefix: string,
-  startServer: (upstream: Upstream) => Promise<WebServer>,
-): Promise<Deployment> {
+export async function inProcess(transport: 'unix' | 'tcp', prefix: string, startServer: (upstream: Upstream) => Promise<WebServer>): Promise<Deployment> {
   const dir = mkdtempSync(join(tmpdir(), 'fcgi-it-'));
   const probe: FixtureProbe = {};
   const options = transport === 'unix' ? { path: join(dir, 'app.sock'), socketMode: 0o666 } : { port: 0 };
@@ -75,11 +71,7 @@ export function fixtureCommand(env: Record<string, string>): SpawnedApp {
 }
 
 /** The web server starts the fixture itself (fd 0 listener, or CGI). */
-export async function spawned(
-  prefix: string,
-  startServer: (app: SpawnedApp) => Promise<WebServer>,
-  env: Record<string, string> = {},
-): Promise<Deployment> {
+export async function spawned(prefix: string, startServer: (app: SpawnedApp) => Promise<WebServer>, env: Record<string, string> = {}): Promise<Deployment> {
   const dir = mkdtempSync(join(tmpdir(), 'fcgi-it-spawn-'));
   const control = await startProbeControl(join(dir, 'control.sock'));
   const exitLog = join(dir, 'exit.log');

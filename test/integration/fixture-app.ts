@@ -81,7 +81,6 @@ export function createFixtureApp(probe: FixtureProbe = {}) {
     }),
   );
 
-
   base.get('/cookies', (c) => {
     const headers = new Headers({ 'content-type': 'text/plain' });
     headers.append('set-cookie', 'first=1; Path=/');
@@ -91,7 +90,11 @@ export function createFixtureApp(probe: FixtureProbe = {}) {
 
   base.get('/redirect', (c) => c.redirect('/echo?from=redirect', 302));
 
-  base.on(['POST', 'PUT', 'PATCH'], '/echo-body', async (c) => new Response(await c.req.text(), { headers: { 'content-type': c.req.header('content-type') ?? 'text/plain' } }));
+  base.on(
+    ['POST', 'PUT', 'PATCH'],
+    '/echo-body',
+    async (c) => new Response(await c.req.text(), { headers: { 'content-type': c.req.header('content-type') ?? 'text/plain' } }),
+  );
 
   base.post('/upload', async (c) => {
     const bytes = new Uint8Array(await c.req.arrayBuffer());

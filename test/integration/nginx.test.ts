@@ -48,7 +48,11 @@ describe.skipIf(!hasNginx).each(variants)('behind nginx over $transport, keep-co
 
   it('passes the method, the public URL and the request headers, duplicates joined', async () => {
     const response = await fetch(`${nginx.url}/echo?x=1&y=%20z`, {
-      headers: [['x-custom', 'a'], ['x-custom', 'b'], ['x-long', 'v'.repeat(6000)]],
+      headers: [
+        ['x-custom', 'a'],
+        ['x-custom', 'b'],
+        ['x-long', 'v'.repeat(6000)],
+      ],
     });
     const echo = await response.json();
     expect(echo.method).toBe('GET');

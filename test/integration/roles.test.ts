@@ -20,7 +20,8 @@ const recorder = new CompatibilityRecorder('roles');
 afterAll(() => recorder.write());
 
 const lighttpdSkip = installed('lighttpd') ? undefined : 'lighttpd is not installed';
-const fcgidSkip = apacheModuleInstalled('fcgid') && apacheModuleInstalled('proxy_fcgi') ? undefined : 'apache2 with mod_fcgid and mod_proxy_fcgi is not installed';
+const fcgidSkip =
+  apacheModuleInstalled('fcgid') && apacheModuleInstalled('proxy_fcgi') ? undefined : 'apache2 with mod_fcgid and mod_proxy_fcgi is not installed';
 for (const reason of [lighttpdSkip, fcgidSkip]) if (reason) console.warn(`[roles] skipping: ${reason}`);
 
 /** Runs `body` with a server; records the Authorizer outcome for `row`, and `findings` once `body` passed. */
@@ -153,7 +154,13 @@ describe('Filter role and role-blind handlers, through a raw FastCGI client', ()
     try {
       const response = await client.fetch('http://localhost/file.txt', { method: 'POST', body: 'the request body', role: 'filter', data: 'file to filter ✓' });
       expect([response.status, await response.text()]).toEqual([200, 'FILE TO FILTER ✓']);
-      expect(seen).toEqual({ role: 'filter', stdin: 'the request body', data: 'file to filter ✓', length: String(Buffer.byteLength('file to filter ✓')), lastMod: '0' });
+      expect(seen).toEqual({
+        role: 'filter',
+        stdin: 'the request body',
+        data: 'file to filter ✓',
+        length: String(Buffer.byteLength('file to filter ✓')),
+        lastMod: '0',
+      });
       recorder.record('raw client', 'filter', 'yes');
     } finally {
       await client.close({ force: true });

@@ -30,7 +30,10 @@ const caddySkip = missing('caddy (apt-get install caddy)', installed('caddy'));
 const haproxySkip = missing('haproxy (apt-get install haproxy)', installed('haproxy'));
 
 const NGINX: ServerTraits = { streams: true, abortsOnDisconnect: true };
-for (const [transport, keepConn, prefix] of [['unix', false, '/'], ['tcp', true, '/app/']] as const) {
+for (const [transport, keepConn, prefix] of [
+  ['unix', false, '/'],
+  ['tcp', true, '/app/'],
+] as const) {
   describeBehindServer({
     server: 'nginx',
     variant: `${transport}, keep-conn ${keepConn ? 'on' : 'off'}, at ${prefix}`,
@@ -75,7 +78,10 @@ for (const prefix of ['/', '/app/']) {
 }
 
 const LIGHTTPD: ServerTraits = { streams: true, abortsOnDisconnect: false };
-for (const [transport, prefix] of [['unix', '/'], ['tcp', '/app/']] as const) {
+for (const [transport, prefix] of [
+  ['unix', '/'],
+  ['tcp', '/app/'],
+] as const) {
   describeBehindServer({
     server: 'lighttpd',
     variant: `${transport}, at ${prefix}`,
@@ -97,7 +103,10 @@ describeBehindServer({
 });
 
 const CADDY: ServerTraits = { streams: true, abortsOnDisconnect: false };
-for (const [transport, prefix] of [['unix', '/'], ['tcp', '/app/']] as const) {
+for (const [transport, prefix] of [
+  ['unix', '/'],
+  ['tcp', '/app/'],
+] as const) {
   describeBehindServer({
     server: 'Caddy',
     variant: `${transport}, at ${prefix}`,
@@ -112,7 +121,10 @@ for (const [transport, prefix] of [['unix', '/'], ['tcp', '/app/']] as const) {
 // Measured with a record-logging relay: HAProxy 2.x/3.x neither closes the multiplexed
 // connection nor sends FCGI_ABORT_REQUEST when the browser leaves.
 const HAPROXY: ServerTraits = { streams: true, abortsOnDisconnect: false };
-for (const [transport, prefix] of [['unix', '/'], ['tcp', '/app/']] as const) {
+for (const [transport, prefix] of [
+  ['unix', '/'],
+  ['tcp', '/app/'],
+] as const) {
   describeBehindServer({
     server: 'HAProxy',
     variant: `${transport}, at ${prefix}`,

@@ -138,7 +138,10 @@ export function compare(
   // A body's length is a matter of framing (one side may stream what the other counted): each
   // declared length must fit its own body as received, and the bodies must be equal. Without a
   // body the declared length is all the browser learns: there it must be the same on both sides.
-  for (const [side, o] of [['own', own], ['ours', ours]] as const) {
+  for (const [side, o] of [
+    ['own', own],
+    ['ours', ours],
+  ] as const) {
     const declared = header(o, 'content-length');
     if (declared !== undefined && !hasNoBody(method, o.status) && Number(declared) !== o.body.length) {
       differences.push(`${side}: Content-Length ${declared} but ${o.body.length} body bytes`);

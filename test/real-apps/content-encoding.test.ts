@@ -35,8 +35,16 @@ function browserView(o: Observation): string {
 /** Each route, and whether @hono/node-server gets it to the browser readable (measured). */
 const REQUESTS: Array<{ name: string; request: SentRequest; readableUnderHonoNodeServer: boolean }> = [
   // proxy() drops Content-Encoding and Content-Length itself when there was one.
-  { name: "Hono's proxy() helper, gzip upstream", request: { path: '/proxy/gzip', headers: [['accept-encoding', 'gzip, deflate, br']] }, readableUnderHonoNodeServer: true },
-  { name: 'fetch() handed back as it is, gzip upstream', request: { path: '/forward/gzip', headers: [['accept-encoding', 'gzip, deflate, br']] }, readableUnderHonoNodeServer: false },
+  {
+    name: "Hono's proxy() helper, gzip upstream",
+    request: { path: '/proxy/gzip', headers: [['accept-encoding', 'gzip, deflate, br']] },
+    readableUnderHonoNodeServer: true,
+  },
+  {
+    name: 'fetch() handed back as it is, gzip upstream',
+    request: { path: '/forward/gzip', headers: [['accept-encoding', 'gzip, deflate, br']] },
+    readableUnderHonoNodeServer: false,
+  },
   { name: 'fetch() handed back as it is, deflate upstream', request: { path: '/forward/deflate' }, readableUnderHonoNodeServer: false },
   {
     name: "fetch() handed back as it is, brotli upstream (asked for with the browser's Accept-Encoding)",
@@ -46,7 +54,7 @@ const REQUESTS: Array<{ name: string; request: SentRequest; readableUnderHonoNod
 ];
 
 const hasNginx = installed('nginx');
-if (!hasNginx && process.env['CI']) throw new Error('nginx is not installed: the content-encoding suite cannot run');
+if (!hasNginx && process.env.CI) throw new Error('nginx is not installed: the content-encoding suite cannot run');
 
 describe.skipIf(!hasNginx)('a fetch() response from an encoding upstream, forwarded by a Hono app', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fcgi-encoding-'));
@@ -69,7 +77,10 @@ describe.skipIf(!hasNginx)('a fetch() response from an encoding upstream, forwar
       return s.value;
     });
     own = ownApp!;
-    for (const [label, app] of [['light globals', light!], ['platform globals', platform!]] as const) {
+    for (const [label, app] of [
+      ['light globals', light!],
+      ['platform globals', platform!],
+    ] as const) {
       ours.push({ label, nginx: await startNginx({ upstream: { path: app.address.path! } }) });
     }
   });

@@ -61,7 +61,7 @@ async function observe(exchange: Exchange, origin: string, variant: string): Pro
 export function describeRealApp(suite: RealAppSuite): void {
   if (!hasNginx) {
     // In CI a missing web server is a broken setup, not a reason to pass.
-    if (process.env['CI']) throw new Error('nginx is not installed: the real-apps suite cannot run (apt-get install nginx)');
+    if (process.env.CI) throw new Error('nginx is not installed: the real-apps suite cannot run (apt-get install nginx)');
     console.warn(`skipping the real-apps suite for ${suite.app}: nginx is not installed (apt-get install nginx)`);
   }
   describe.skipIf(!hasNginx)(`${suite.app}: under its own server and under fastcgi-fetch behind nginx`, () => {
@@ -106,11 +106,9 @@ export function describeRealApp(suite: RealAppSuite): void {
       for (const exchange of suite.exchanges) {
         it(exchange.name, async () => {
           const deployment = ours.get(server)!;
-          const [ownSeen, oursSeen] = await Promise.all([
-            observe(exchange, ownOrigin, `own-${server}`),
-            observe(exchange, deployment.nginx.url, server),
-          ]);
-          if (exchange.ownAnswerHolds !== undefined) expect(ownSeen.body.toString('utf8'), 'the scenario did not run under the own server').toContain(exchange.ownAnswerHolds);
+          const [ownSeen, oursSeen] = await Promise.all([observe(exchange, ownOrigin, `own-${server}`), observe(exchange, deployment.nginx.url, server)]);
+          if (exchange.ownAnswerHolds !== undefined)
+            expect(ownSeen.body.toString('utf8'), 'the scenario did not run under the own server').toContain(exchange.ownAnswerHolds);
           const method = exchange.request?.method ?? 'GET';
           // A HEAD answer is measured against what GET gets.
           const asGet = method === 'HEAD' ? { ...exchange, request: { ...exchange.request!, method: 'GET' } } : undefined;
@@ -118,9 +116,24 @@ export function describeRealApp(suite: RealAppSuite): void {
             ? { own: (await observe(asGet, ownOrigin, `own-${server}`)).body.length, ours: (await observe(asGet, deployment.nginx.url, server)).body.length }
             : undefined;
           const departures = [NODE_HTTP_REASON_PHRASES, ...(suite.ownServerDepartures ?? [])];
-          const result = compare(method, { ...ownSeen, origin: ownOrigin }, { ...oursSeen, origin: deployment.nginx.url }, exchange.known ?? [], departures, getLengths);
-          const appLog = deployment.app.output().replace(/^LISTENING .*\n/m, '').slice(-1500);
-          const nginxLog = deployment.nginx.errorLog().split('\n').filter((line) => /\[(error|crit|alert|emerg)\]/.test(line)).slice(-5).join('\n');
+          const result = compare(
+            method,
+            { ...ownSeen, origin: ownOrigin },
+            { ...oursSeen, origin: deployment.nginx.url },
+            exchange.known ?? [],
+            departures,
+            getLengths,
+          );
+          const appLog = deployment.app
+            .output()
+            .replace(/^LISTENING .*\n/m, '')
+            .slice(-1500);
+          const nginxLog = deployment.nginx
+            .errorLog()
+            .split('\n')
+            .filter((line) => /\[(error|crit|alert|emerg)\]/.test(line))
+            .slice(-5)
+            .join('\n');
           const logs = result.differences.length > 0 ? `${appLog ? `\n--- app ---\n${appLog}` : ''}${nginxLog ? `\n--- nginx ---\n${nginxLog}` : ''}` : '';
           expect({ differences: result.differences, staleKnownDifferences: result.stale }, `${exchange.name}${logs}`).toEqual({
             differences: [],

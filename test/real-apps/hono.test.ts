@@ -26,13 +26,29 @@ const exchanges: Exchange[] = [
   { name: 'a wrong method is 404', request: { method: 'PATCH', path: '/' } },
   {
     name: 'cors: a preflight from an allowed origin',
-    request: { method: 'OPTIONS', path: '/api/items', headers: [['origin', 'https://app.example'], ['access-control-request-method', 'POST'], ['access-control-request-headers', 'x-custom, content-type']] },
+    request: {
+      method: 'OPTIONS',
+      path: '/api/items',
+      headers: [
+        ['origin', 'https://app.example'],
+        ['access-control-request-method', 'POST'],
+        ['access-control-request-headers', 'x-custom, content-type'],
+      ],
+    },
   },
   { name: 'cors: a GET from an allowed origin, exposed headers', request: { path: '/api/items', headers: [['origin', 'https://app.example']] } },
   { name: 'cors: a GET from another origin', request: { path: '/api/items', headers: [['origin', 'https://evil.example']] } },
   {
     name: 'cors: a JSON POST answered 201',
-    request: { method: 'POST', path: '/api/items', headers: [['origin', 'https://app.example'], ['content-type', 'application/json']], body: '{"name":"new"}' },
+    request: {
+      method: 'POST',
+      path: '/api/items',
+      headers: [
+        ['origin', 'https://app.example'],
+        ['content-type', 'application/json'],
+      ],
+      body: '{"name":"new"}',
+    },
   },
   { name: 'etag: the first GET gets an ETag', request: { path: '/etag/doc' } },
   {
@@ -48,8 +64,15 @@ const exchanges: Exchange[] = [
   { name: 'compress: identity when nothing is accepted', request: { path: '/compressed/text' } },
   { name: 'compress: a tiny body stays as it is', request: { path: '/compressed/tiny', headers: [['accept-encoding', 'gzip']] } },
   { name: 'basic-auth: no credentials is 401 with a challenge', request: { path: '/admin/dashboard' } },
-  { name: 'basic-auth: wrong credentials is 401', request: { path: '/admin/dashboard', headers: [['authorization', `Basic ${Buffer.from('admin:nope').toString('base64')}`]] } },
-  { name: 'basic-auth: the right credentials pass', request: { path: '/admin/dashboard', headers: [['authorization', `Basic ${Buffer.from('admin:s3cret').toString('base64')}`]] }, ownAnswerHolds: 'welcome, admin' },
+  {
+    name: 'basic-auth: wrong credentials is 401',
+    request: { path: '/admin/dashboard', headers: [['authorization', `Basic ${Buffer.from('admin:nope').toString('base64')}`]] },
+  },
+  {
+    name: 'basic-auth: the right credentials pass',
+    request: { path: '/admin/dashboard', headers: [['authorization', `Basic ${Buffer.from('admin:s3cret').toString('base64')}`]] },
+    ownAnswerHolds: 'welcome, admin',
+  },
   { name: 'jwt: a signed token is issued', request: { path: '/token' } },
   { name: 'jwt: a valid bearer token passes', request: { path: '/jwt/me', headers: [['authorization', `Bearer ${token}`]] }, ownAnswerHolds: '"sub":"user-1"' },
   { name: 'jwt: no token is 401', request: { path: '/jwt/me' } },
@@ -57,9 +80,19 @@ const exchanges: Exchange[] = [
   { name: 'cookies: several Set-Cookie headers, signed and deleted ones', request: { path: '/cookies/set' } },
   {
     name: 'cookies: request cookies, in two Cookie headers, read back and verified',
-    request: { path: '/cookies/get', headers: [['cookie', 'theme=dark; session=abc%20123'], ['cookie', 'signed=trusted.wrongsignature']] },
+    request: {
+      path: '/cookies/get',
+      headers: [
+        ['cookie', 'theme=dark; session=abc%20123'],
+        ['cookie', 'signed=trusted.wrongsignature'],
+      ],
+    },
   },
-  { name: 'streamSSE: events with ids, names and multi-line data', request: { path: '/sse', headers: [['accept', 'text/event-stream']] }, ownAnswerHolds: 'event: done' },
+  {
+    name: 'streamSSE: events with ids, names and multi-line data',
+    request: { path: '/sse', headers: [['accept', 'text/event-stream']] },
+    ownAnswerHolds: 'event: done',
+  },
   {
     name: 'parseBody: multipart fields, a repeated field and a file',
     request: { method: 'POST', path: '/form', headers: [['content-type', form.contentType]], body: form.body },
@@ -70,12 +103,22 @@ const exchanges: Exchange[] = [
     request: { method: 'POST', path: '/form', headers: [['content-type', 'application/x-www-form-urlencoded']], body: 'a=1&b=two+words&c=%C3%A9' },
   },
   { name: 'a JSON body is parsed', request: { method: 'POST', path: '/json', headers: [['content-type', 'application/json']], body: '{"n":1,"s":"ü"}' } },
-  { name: 'a malformed JSON body is an error answer', request: { method: 'POST', path: '/json', headers: [['content-type', 'application/json']], body: '{"n":' } },
+  {
+    name: 'a malformed JSON body is an error answer',
+    request: { method: 'POST', path: '/json', headers: [['content-type', 'application/json']], body: '{"n":' },
+  },
   { name: 'PUT with a UTF-8 text body', request: { method: 'PUT', path: '/text', headers: [['content-type', 'text/plain; charset=utf-8']], body: 'héllo ✓' } },
   { name: 'DELETE answered 204', request: { method: 'DELETE', path: '/items/7' } },
   {
     name: 'the app sees the URL, the query and the request headers',
-    request: { path: '/echo/a%20b/caf%C3%A9?x=1&x=2&y=%20z', headers: [['x-custom', 'one'], ['x-custom', 'two'], ['x_under', 'kept?']] },
+    request: {
+      path: '/echo/a%20b/caf%C3%A9?x=1&x=2&y=%20z',
+      headers: [
+        ['x-custom', 'one'],
+        ['x-custom', 'two'],
+        ['x_under', 'kept?'],
+      ],
+    },
     known: [hostWithoutPort('headers.host'), underscoreHeaderDropped('headers.x_under')],
   },
   {
@@ -100,8 +143,16 @@ const exchanges: Exchange[] = [
     request: { method: 'POST', path: '/proxy/echo', headers: [['content-type', 'text/plain']], body: 'forwarded body' },
   },
   { name: "proxy(): the upstream's 404", request: { path: '/proxy/missing' } },
-  { name: 'proxy(): a gzip-encoded upstream answer', request: { path: '/proxy/gzip', headers: [['accept-encoding', 'gzip']] }, ownAnswerHolds: 'the upstream says hello' },
-  { name: 'proxy(): a brotli-encoded upstream answer', request: { path: '/proxy/br', headers: [['accept-encoding', 'br']] }, ownAnswerHolds: 'the upstream says hello' },
+  {
+    name: 'proxy(): a gzip-encoded upstream answer',
+    request: { path: '/proxy/gzip', headers: [['accept-encoding', 'gzip']] },
+    ownAnswerHolds: 'the upstream says hello',
+  },
+  {
+    name: 'proxy(): a brotli-encoded upstream answer',
+    request: { path: '/proxy/br', headers: [['accept-encoding', 'br']] },
+    ownAnswerHolds: 'the upstream says hello',
+  },
 ];
 
 describeRealApp({

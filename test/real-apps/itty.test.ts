@@ -17,8 +17,14 @@ const exchanges: Exchange[] = [
   { name: 'route params', request: { path: '/items/42' } },
   { name: 'a greedy param keeps the rest of the path', request: { path: '/files/a/b/c%20d.txt' } },
   { name: 'the query, repeated keys as arrays', request: { path: '/search?q=itty&tag=a&tag=b&empty=' } },
-  { name: 'withContent parses a JSON body, 201 with Location', request: { method: 'POST', path: '/items', headers: [['content-type', 'application/json']], body: '{"name":"new ✓"}' } },
-  { name: 'PUT echoes the body and its type', request: { method: 'PUT', path: '/echo', headers: [['content-type', 'text/plain; charset=utf-8']], body: 'héllo itty' } },
+  {
+    name: 'withContent parses a JSON body, 201 with Location',
+    request: { method: 'POST', path: '/items', headers: [['content-type', 'application/json']], body: '{"name":"new ✓"}' },
+  },
+  {
+    name: 'PUT echoes the body and its type',
+    request: { method: 'PUT', path: '/echo', headers: [['content-type', 'text/plain; charset=utf-8']], body: 'héllo itty' },
+  },
   {
     name: 'a chunked PUT reaches the route whole',
     request: { method: 'PUT', path: '/echo', headers: [['content-type', 'text/plain; charset=utf-8']], body: upload, chunked: true },
@@ -31,13 +37,31 @@ const exchanges: Exchange[] = [
   { name: 'a wrong method is the router’s 404', request: { method: 'PATCH', path: '/items/1' } },
   {
     name: 'the request headers and URL the route sees',
-    request: { path: '/headers?x=1', headers: [['x-custom', 'a'], ['x-custom', 'b'], ['x_under', 'dropped?']] },
+    request: {
+      path: '/headers?x=1',
+      headers: [
+        ['x-custom', 'a'],
+        ['x-custom', 'b'],
+        ['x_under', 'dropped?'],
+      ],
+    },
     known: [hostWithoutPort('host'), underscoreHeaderDropped('under')],
   },
   { name: 'two Set-Cookie headers stay two', request: { path: '/cookies' } },
   { name: 'a redirect keeps its Location', request: { path: '/redirect' } },
   { name: 'all() takes any method', request: { method: 'OPTIONS', path: '/any' } },
-  { name: 'cors: the preflight', request: { method: 'OPTIONS', path: '/items', headers: [['origin', 'https://app.example'], ['access-control-request-method', 'POST'], ['access-control-request-headers', 'content-type']] } },
+  {
+    name: 'cors: the preflight',
+    request: {
+      method: 'OPTIONS',
+      path: '/items',
+      headers: [
+        ['origin', 'https://app.example'],
+        ['access-control-request-method', 'POST'],
+        ['access-control-request-headers', 'content-type'],
+      ],
+    },
+  },
   { name: 'cors: corsify on an allowed origin', request: { path: '/items', headers: [['origin', 'https://app.example']] } },
   { name: 'cors: corsify on another origin', request: { path: '/items', headers: [['origin', 'https://evil.example']] } },
   { name: 'cors: corsify on an error', request: { path: '/teapot', headers: [['origin', 'https://app.example']] } },

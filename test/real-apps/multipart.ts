@@ -1,8 +1,6 @@
 /** multipart/form-data bodies with a fixed boundary, so both servers get the same bytes. */
 
-export type Part =
-  | { name: string; value: string }
-  | { name: string; filename: string; type: string; content: string | Uint8Array };
+export type Part = { name: string; value: string } | { name: string; filename: string; type: string; content: string | Uint8Array };
 
 const BOUNDARY = '----real-apps-boundary-7MA4YWxkTrZu0gW';
 

@@ -17,8 +17,14 @@ const exchanges: Exchange[] = [
   { name: 'GET / answers text', request: { path: '/' } },
   { name: 'HEAD / answers the headers of GET without the body', request: { method: 'HEAD', path: '/' } },
   { name: 'Response.json() with a header of its own', request: { path: '/json?a=1&b=%C3%A9' } },
-  { name: 'a binary POST body comes back byte-exact', request: { method: 'POST', path: '/echo', headers: [['content-type', 'application/octet-stream']], body: binary } },
-  { name: 'a chunked binary POST comes back byte-exact', request: { method: 'POST', path: '/echo', headers: [['content-type', 'application/octet-stream']], body: binary, chunked: true } },
+  {
+    name: 'a binary POST body comes back byte-exact',
+    request: { method: 'POST', path: '/echo', headers: [['content-type', 'application/octet-stream']], body: binary },
+  },
+  {
+    name: 'a chunked binary POST comes back byte-exact',
+    request: { method: 'POST', path: '/echo', headers: [['content-type', 'application/octet-stream']], body: binary, chunked: true },
+  },
   { name: 'an empty POST', request: { method: 'POST', path: '/echo', body: '' } },
   { name: 'formData(): a field and a binary file', request: { method: 'POST', path: '/form', headers: [['content-type', form.contentType]], body: form.body } },
   { name: 'a streamed event stream arrives whole', request: { path: '/stream', headers: [['accept', 'text/event-stream']] } },
@@ -28,7 +34,13 @@ const exchanges: Exchange[] = [
   { name: 'Response.redirect() with an absolute Location', request: { path: '/redirect' } },
   {
     name: 'the request URL and headers the handler sees',
-    request: { path: '/headers?q=1', headers: [['x-custom', 'one'], ['x_under', 'dropped?']] },
+    request: {
+      path: '/headers?q=1',
+      headers: [
+        ['x-custom', 'one'],
+        ['x_under', 'dropped?'],
+      ],
+    },
     known: [hostWithoutPort('host'), underscoreHeaderDropped('under')],
   },
   { name: 'a throwing handler', request: { path: '/throw' } },

@@ -36,7 +36,11 @@ export async function startUpstream(): Promise<Upstream> {
         // Only what the client accepts, as a real origin does.
         const accepted = String(req.headers['accept-encoding'] ?? '').includes(coding);
         const data = accepted ? encode(Buffer.from(UPSTREAM_TEXT)) : Buffer.from(UPSTREAM_TEXT);
-        const headers: Record<string, string | number> = { 'content-type': 'text/plain; charset=utf-8', 'content-length': data.length, vary: 'Accept-Encoding' };
+        const headers: Record<string, string | number> = {
+          'content-type': 'text/plain; charset=utf-8',
+          'content-length': data.length,
+          vary: 'Accept-Encoding',
+        };
         if (accepted) headers['content-encoding'] = coding;
         res.writeHead(200, headers);
         res.end(req.method === 'HEAD' ? undefined : data);

@@ -9,8 +9,15 @@ import { multipart } from './multipart.js';
 import { NODE_HTTP_204_CONTENT_LENGTH, WHATWG_NODE_EMPTY_REASON } from './own-server-departures.js';
 
 const json = (query: string, variables?: Record<string, unknown>) => JSON.stringify(variables ? { query, variables } : { query });
-const post = (body: string, accept = 'application/graphql-response+json') =>
-  ({ method: 'POST', path: '/graphql', headers: [['content-type', 'application/json'], ['accept', accept]] as Array<[string, string]>, body });
+const post = (body: string, accept = 'application/graphql-response+json') => ({
+  method: 'POST',
+  path: '/graphql',
+  headers: [
+    ['content-type', 'application/json'],
+    ['accept', accept],
+  ] as Array<[string, string]>,
+  body,
+});
 
 const oneFile = multipart([
   { name: 'operations', value: json('mutation ($file: File!) { readFile(file: $file) { name type size text } }', { file: null }) },
@@ -43,15 +50,41 @@ const exchanges: Exchange[] = [
   { name: 'a resolver error is masked in a 200', request: post(json('{ fail hello }')) },
   { name: 'a syntax error is 400', request: post(json('{ hello ')) },
   { name: 'an unknown field is a validation error', request: post(json('{ nope }')) },
-  { name: 'a mutation over GET is 405', request: { path: '/graphql?query=mutation%7BreadFile(file%3Anull)%7Bname%7D%7D', headers: [['accept', 'application/json']] } },
+  {
+    name: 'a mutation over GET is 405',
+    request: { path: '/graphql?query=mutation%7BreadFile(file%3Anull)%7Bname%7D%7D', headers: [['accept', 'application/json']] },
+  },
   { name: 'a body that is not JSON is 400', request: { method: 'POST', path: '/graphql', headers: [['content-type', 'application/json']], body: '{"query":' } },
-  { name: 'the resolver sees a request header', request: { ...post(json('{ header(name: "x-custom") }')), headers: [...post('').headers, ['x-custom', 'from the browser']] } },
-  { name: 'a file upload (multipart request spec)', request: { method: 'POST', path: '/graphql', headers: [['content-type', oneFile.contentType]], body: oneFile.body }, ownAnswerHolds: 'hello from an upload' },
-  { name: 'two files, one of 40 kB', request: { method: 'POST', path: '/graphql', headers: [['content-type', twoFiles.contentType]], body: twoFiles.body }, ownAnswerHolds: '"size":40000' },
-  { name: 'a subscription over server-sent events', request: post(json('subscription { countdown(from: 3) }'), 'text/event-stream'), ownAnswerHolds: '{"countdown":0}' },
+  {
+    name: 'the resolver sees a request header',
+    request: { ...post(json('{ header(name: "x-custom") }')), headers: [...post('').headers, ['x-custom', 'from the browser']] },
+  },
+  {
+    name: 'a file upload (multipart request spec)',
+    request: { method: 'POST', path: '/graphql', headers: [['content-type', oneFile.contentType]], body: oneFile.body },
+    ownAnswerHolds: 'hello from an upload',
+  },
+  {
+    name: 'two files, one of 40 kB',
+    request: { method: 'POST', path: '/graphql', headers: [['content-type', twoFiles.contentType]], body: twoFiles.body },
+    ownAnswerHolds: '"size":40000',
+  },
+  {
+    name: 'a subscription over server-sent events',
+    request: post(json('subscription { countdown(from: 3) }'), 'text/event-stream'),
+    ownAnswerHolds: '{"countdown":0}',
+  },
   {
     name: 'a CORS preflight',
-    request: { method: 'OPTIONS', path: '/graphql', headers: [['origin', 'https://app.example'], ['access-control-request-method', 'POST'], ['access-control-request-headers', 'content-type']] },
+    request: {
+      method: 'OPTIONS',
+      path: '/graphql',
+      headers: [
+        ['origin', 'https://app.example'],
+        ['access-control-request-method', 'POST'],
+        ['access-control-request-headers', 'content-type'],
+      ],
+    },
     known: [NODE_HTTP_204_CONTENT_LENGTH],
   },
   { name: 'a cross-origin query', request: { ...post(json('{ hello }')), headers: [...post('').headers, ['origin', 'https://app.example']] } },

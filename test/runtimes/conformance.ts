@@ -140,9 +140,9 @@ async function probeRun(runtime: Runtime, args: readonly string[]): Promise<{ ou
   try {
     const line = await probe.line('results', 60_000);
     const exit = await probe.exit(10_000);
-    const out = line['results'] as Record<string, Outcome>;
-    if (exit !== 0) out['exit'] = `fail: exited with ${exit} after its checks: ${tail(probe.output())}`;
-    return { outcomes: out, transport: String(line['transport'] ?? '?') };
+    const out = line.results as Record<string, Outcome>;
+    if (exit !== 0) out.exit = `fail: exited with ${exit} after its checks: ${tail(probe.output())}`;
+    return { outcomes: out, transport: String(line.transport ?? '?') };
   } finally {
     probe.kill();
   }
@@ -214,16 +214,19 @@ export async function runConformance(runtime: Runtime, version: string, node: Ru
     const server = startProbe(runtime, ['serve', path.join(dir, 'app.sock'), 'tcp']);
     try {
       const ready = await server.line('ready', 30_000);
-      serveTransport = String(ready['transport']);
-      const addresses = ready['ready'] as { unix: { path: string }; tcp: { host: string; port: number }; refusing: { host: string; port: number } };
+      serveTransport = String(ready.transport);
+      const addresses = ready.ready as { unix: { path: string }; tcp: { host: string; port: number }; refusing: { host: string; port: number } };
       const viaUnix = await results(node, ['drive', addresses.unix.path, 'raw']);
-      cells['serve: GET'] = viaUnix['get'] ?? 'fail: not run';
+      cells['serve: GET'] = viaUnix.get ?? 'fail: not run';
       cells['serve: POST echo'] = viaUnix['post echo'] ?? 'fail: not run';
-      cells['serve: streaming'] = viaUnix['streaming'] ?? 'fail: not run';
-      cells['serve: abort'] = viaUnix['abort'] ?? 'fail: not run';
-      cells['serve: multiplexing'] = viaUnix['multiplex'] ?? 'fail: not run';
+      cells['serve: streaming'] = viaUnix.streaming ?? 'fail: not run';
+      cells['serve: abort'] = viaUnix.abort ?? 'fail: not run';
+      cells['serve: multiplexing'] = viaUnix.multiplex ?? 'fail: not run';
       cells['serve: backpressure'] = summary({ out: viaUnix['backpressure out'] ?? 'fail: not run', in: viaUnix['backpressure in'] ?? 'fail: not run' });
-      cells['serve: connection end'] = summary({ 'early answer': viaUnix['early answer'] ?? 'fail: not run', 'half-open peer': viaUnix['half-open peer'] ?? 'fail: not run' });
+      cells['serve: connection end'] = summary({
+        'early answer': viaUnix['early answer'] ?? 'fail: not run',
+        'half-open peer': viaUnix['half-open peer'] ?? 'fail: not run',
+      });
       const viaTcp = await results(node, ['drive', `${addresses.tcp.host}:${addresses.tcp.port}`, 'raw']);
       viaTcp['allow-list'] = await refusedByAllowList(addresses.refusing);
       cells['serve: TCP'] = summary(viaTcp);
@@ -231,7 +234,8 @@ export async function runConformance(runtime: Runtime, version: string, node: Ru
       server.child.stdin!.end();
       await server.line('closed', 10_000);
       const exit = await server.exit(5_000);
-      cells['serve: graceful close'] = exit === 0 ? 'pass' : `fail: ${exit === 'timeout' ? 'still running 5 s after close() resolved (a handle left open)' : `exit ${exit}`}`;
+      cells['serve: graceful close'] =
+        exit === 0 ? 'pass' : `fail: ${exit === 'timeout' ? 'still running 5 s after close() resolved (a handle left open)' : `exit ${exit}`}`;
     } catch (error) {
       for (const check of CHECKS) if (check.startsWith('serve:') && cells[check] === 'fail: not run') cells[check] = failure(error);
     } finally {
@@ -239,11 +243,12 @@ export async function runConformance(runtime: Runtime, version: string, node: Ru
     }
     const client = await probeRun(runtime, ['drive', nodeServer.socket]).catch((error: unknown) => ({ outcomes: { start: failure(error) }, transport: '?' }));
     clientTransport = client.transport;
-    cells['client'] = summary(client.outcomes);
+    cells.client = summary(client.outcomes);
     // The server and the client must both be on the socket API this row is about.
     const used = { serve: serveTransport, client: clientTransport };
     const wrong = Object.entries(used).filter(([, transport]) => transport !== runtime.transport);
-    cells['transport'] = wrong.length === 0 ? 'pass' : `fail: expected ${runtime.transport}, ${wrong.map(([side, transport]) => `${side} used ${transport}`).join(', ')}`;
+    cells.transport =
+      wrong.length === 0 ? 'pass' : `fail: expected ${runtime.transport}, ${wrong.map(([side, transport]) => `${side} used ${transport}`).join(', ')}`;
     cells['testing entry'] = summary(await results(runtime, ['testing']).catch((error: unknown) => ({ start: failure(error) })));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });

@@ -214,9 +214,7 @@ function clientChecks(client, { stats, multiplexClient } = {}) {
     checks.multiplex = async () => {
       const before = multiplexClient.stats.opened;
       const started = Date.now();
-      const bodies = await Promise.all(
-        Array.from({ length: 8 }, () => multiplexClient.fetch('/slow?ms=500').then((r) => r.text())),
-      );
+      const bodies = await Promise.all(Array.from({ length: 8 }, () => multiplexClient.fetch('/slow?ms=500').then((r) => r.text())));
       const elapsed = Date.now() - started;
       const opened = multiplexClient.stats.opened - before;
       assert(new Set(bodies).size === 8, `request ids ${bodies.join(',')} are not 8 distinct ones`);
@@ -251,7 +249,8 @@ async function rawRequest(address, uri, body, { allowHalfOpen = false } = {}) {
   socket.write(encodeBeginRequest(1, Role.RESPONDER, false));
   socket.write(encodeParams(1, params));
   if (body) {
-    for (let sent = 0; sent < body.total; sent += body.chunk.length) socket.write(encodeStream(RecordType.STDIN, 1, body.chunk.subarray(0, Math.min(body.chunk.length, body.total - sent))));
+    for (let sent = 0; sent < body.total; sent += body.chunk.length)
+      socket.write(encodeStream(RecordType.STDIN, 1, body.chunk.subarray(0, Math.min(body.chunk.length, body.total - sent))));
   }
   socket.write(encodeStream(RecordType.STDIN, 1, new Uint8Array(0), true));
   let stdout = 0;
@@ -347,11 +346,26 @@ async function serveMode() {
   const { serve } = await load('index.js');
   // The stats of the server a request came in on: the Unix one, or the TCP one with `tcp`.
   const servers = [];
-  servers.push(serve(createApp(() => servers[0]), { path: socket, closeTimeout: 2000 }));
+  servers.push(
+    serve(
+      createApp(() => servers[0]),
+      { path: socket, closeTimeout: 2000 },
+    ),
+  );
   if (process.argv[5] === 'tcp') {
-    servers.push(serve(createApp(() => servers[1]), { hostname: '127.0.0.1', port: 0, closeTimeout: 2000 }));
+    servers.push(
+      serve(
+        createApp(() => servers[1]),
+        { hostname: '127.0.0.1', port: 0, closeTimeout: 2000 },
+      ),
+    );
     // Only a web server at a documentation address may connect: every connection from here is refused.
-    servers.push(serve(createApp(() => servers[2]), { hostname: '127.0.0.1', port: 0, closeTimeout: 2000, webServerAddrs: ['192.0.2.1'] }));
+    servers.push(
+      serve(
+        createApp(() => servers[2]),
+        { hostname: '127.0.0.1', port: 0, closeTimeout: 2000, webServerAddrs: ['192.0.2.1'] },
+      ),
+    );
   }
   await Promise.all(servers.map((server) => server.ready()));
   const [unix, tcp, refusing] = servers.map((server) => server.address);
@@ -387,7 +401,10 @@ async function driveMode() {
 async function testingMode() {
   const { createTestClient } = await load('testing.js');
   const client = createTestClient(createApp(() => undefined));
-  const multiplexClient = createTestClient(createApp(() => undefined), { multiplex: true, maxConnections: 1 });
+  const multiplexClient = createTestClient(
+    createApp(() => undefined),
+    { multiplex: true, maxConnections: 1 },
+  );
   const stats = async () => (await client.fetch('/stats')).json();
   const results = await runChecks(clientChecks(client, { stats, multiplexClient }));
   await Promise.all([client.close({ force: true }), multiplexClient.close({ force: true })]);

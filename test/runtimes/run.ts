@@ -58,7 +58,10 @@ export async function runAll(ids: readonly string[] = []): Promise<Row[]> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const ids = (process.env['RUNTIMES'] ?? '').split(',').map((id) => id.trim()).filter(Boolean);
+  const ids = (process.env.RUNTIMES ?? '')
+    .split(',')
+    .map((id) => id.trim())
+    .filter(Boolean);
   const rows = await runAll(ids);
   console.log(formatTable(rows));
   process.exitCode = rows.every((row) => CHECKS.every((check) => row.cells[check] === 'pass')) ? 0 : 1;

@@ -68,7 +68,12 @@ export function runtimeEnv(): NodeJS.ProcessEnv {
 export function versionOf(runtime: Runtime): string {
   const result = spawnSync(runtime.bin, ['--version'], { encoding: 'utf8', timeout: 30_000, env: runtimeEnv() });
   if (result.status !== 0) throw new Error(`${runtime.bin} --version failed: ${result.stderr || result.error?.message}`);
-  return result.stdout.trim().split('\n')[0]!.replace(/^deno /, '').replace(/ \(.*$/, '').replace(/^v/, '');
+  return result.stdout
+    .trim()
+    .split('\n')[0]!
+    .replace(/^deno /, '')
+    .replace(/ \(.*$/, '')
+    .replace(/^v/, '');
 }
 
 /**

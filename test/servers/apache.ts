@@ -79,9 +79,10 @@ ${o.body({ dir, port })}
   const configFile = path.join(dir, 'httpd.conf');
   fs.writeFileSync(configFile, conf);
   const apache = ['apache2', '-f', configFile];
-  const command = installed('setpriv') && !o.stockPrivileges
-    ? ['setpriv', `--inh-caps=${FILE_CAPS}`, `--ambient-caps=${FILE_CAPS}`, '--securebits=+no_setuid_fixup', '--', ...apache, '-DFOREGROUND']
-    : [...apache, '-DFOREGROUND'];
+  const command =
+    installed('setpriv') && !o.stockPrivileges
+      ? ['setpriv', `--inh-caps=${FILE_CAPS}`, `--ambient-caps=${FILE_CAPS}`, '--securebits=+no_setuid_fixup', '--', ...apache, '-DFOREGROUND']
+      : [...apache, '-DFOREGROUND'];
   return launch({
     name: o.name,
     dir,

@@ -2,16 +2,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  assertLoopback,
-  freePort,
-  isUnix,
-  launch,
-  makeTempDir,
-  renderSnippet,
-  type Upstream,
-  type WebServer,
-} from './web-server.js';
+import { assertLoopback, freePort, isUnix, launch, makeTempDir, renderSnippet, type Upstream, type WebServer } from './web-server.js';
 
 export interface CaddyOptions {
   upstream: Upstream;

@@ -1,16 +1,7 @@
 /** Real HAProxy (fcgi-app + proto fcgi); user-facing part: examples/config/haproxy.cfg */
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  assertLoopback,
-  freePort,
-  isUnix,
-  launch,
-  makeTempDir,
-  renderSnippet,
-  type Upstream,
-  type WebServer,
-} from './web-server.js';
+import { assertLoopback, freePort, isUnix, launch, makeTempDir, renderSnippet, type Upstream, type WebServer } from './web-server.js';
 
 export interface HaproxyOptions {
   upstream: Upstream;

@@ -1,16 +1,7 @@
 /** Real nginx in front of a FastCGI app; user-facing part: examples/config/nginx.conf */
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  assertLoopback,
-  freePort,
-  isUnix,
-  launch,
-  makeTempDir,
-  renderSnippet,
-  type Upstream,
-  type WebServer,
-} from './web-server.js';
+import { assertLoopback, freePort, isUnix, launch, makeTempDir, renderSnippet, type Upstream, type WebServer } from './web-server.js';
 
 export interface NginxOptions {
   upstream: Upstream;
@@ -27,17 +18,21 @@ export interface NginxOptions {
 export async function startNginx(o: NginxOptions): Promise<WebServer> {
   assertLoopback(o.upstream);
   const address = isUnix(o.upstream) ? `unix:${o.upstream.path}` : `${o.upstream.host}:${o.upstream.port}`;
-  return launchNginx('nginx', (port) => {
-    const site = renderSnippet('nginx.conf', {
-      LISTEN: `127.0.0.1:${port}`,
-      PREFIX: o.prefix ?? '/',
-      UPSTREAM: o.keepConn ? 'fastcgi_fetch_app' : address,
-    });
-    const upstream = o.keepConn
-      ? `    upstream fastcgi_fetch_app {\n        server ${address};\n        keepalive 8;\n    }\n    fastcgi_keep_conn on;\n`
-      : '';
-    return `${upstream}${o.buffering === false ? '    fastcgi_buffering off;\n' : ''}\n${site}`;
-  }, o.user);
+  return launchNginx(
+    'nginx',
+    (port) => {
+      const site = renderSnippet('nginx.conf', {
+        LISTEN: `127.0.0.1:${port}`,
+        PREFIX: o.prefix ?? '/',
+        UPSTREAM: o.keepConn ? 'fastcgi_fetch_app' : address,
+      });
+      const upstream = o.keepConn
+        ? `    upstream fastcgi_fetch_app {\n        server ${address};\n        keepalive 8;\n    }\n    fastcgi_keep_conn on;\n`
+        : '';
+      return `${upstream}${o.buffering === false ? '    fastcgi_buffering off;\n' : ''}\n${site}`;
+    },
+    o.user,
+  );
 }
 
 /**

@@ -51,7 +51,7 @@ const SEARCH_DIRS = ['/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin
 /** Absolute path of `binary` (searched in PATH and the sbin dirs), or undefined. */
 export function which(binary: string): string | undefined {
   if (path.isAbsolute(binary)) return fs.existsSync(binary) ? binary : undefined;
-  const dirs = [...(process.env['PATH'] ?? '').split(':').filter(Boolean), ...SEARCH_DIRS];
+  const dirs = [...(process.env.PATH ?? '').split(':').filter(Boolean), ...SEARCH_DIRS];
   for (const dir of dirs) {
     const candidate = path.join(dir, binary);
     try {
@@ -313,8 +313,7 @@ export async function launch(o: LaunchOptions): Promise<WebServer> {
     parts.push(`--- ${o.name} stdout/stderr ---\n${output.join('')}`);
     return parts.join('\n');
   };
-  const fail = (message: string): Error =>
-    new Error(`${o.name}: ${message}\n--- config ${o.configFile} ---\n${config}\n${readLogs()}`);
+  const fail = (message: string): Error => new Error(`${o.name}: ${message}\n--- config ${o.configFile} ---\n${config}\n${readLogs()}`);
 
   if (o.validate) {
     const [bin, args] = resolve(o.validate);

@@ -30,7 +30,10 @@ describe('the test kit that plays the web server', () => {
   });
 
   it("replaces nginx's params by name and adds new ones at the end", () => {
-    const params = cgiParams('POST', '/a?b=1', [['CONTENT_LENGTH', '5'], ['HTTP_X', 'y']]);
+    const params = cgiParams('POST', '/a?b=1', [
+      ['CONTENT_LENGTH', '5'],
+      ['HTTP_X', 'y'],
+    ]);
     expect(params.filter(([name]) => name === 'CONTENT_LENGTH')).toEqual([['CONTENT_LENGTH', '5']]);
     expect(params.at(-1)).toEqual(['HTTP_X', 'y']);
     expect(params).toContainEqual(['QUERY_STRING', 'b=1']);

@@ -3,8 +3,12 @@
  * application answers, and parses the CGI response with the client's own parser — in memory
  * against one engine connection, or over a real socket.
  */
-export { abortRecord, beginRecords, cgiParams, getValuesRecord, requestRecords, stdinRecords, type BeginOptions } from './fastcgi-peer/requests.js';
-export { AnswerReader, decodeOutput, parseCgiResponse, type Answer, type AnswerReaderOptions, type CgiResponse, type ManagementRecord } from './fastcgi-peer/responses.js';
+export { abortRecord, beginRecords, cgiParams, getValuesRecord, requestRecords, stdinRecords } from './fastcgi-peer/requests.js';
+export {
+  AnswerReader,
+  decodeOutput,
+  parseCgiResponse,
+} from './fastcgi-peer/responses.js';
 export { MemoryTransport } from './fastcgi-peer/memory-transport.js';
-export { collectRequests, createWire, type Wire, type WireOptions } from './fastcgi-peer/memory-wire.js';
-export { Peer, floodableConnections, silentFlood, type SilentFlood } from './fastcgi-peer/socket-peer.js';
+export { collectRequests, createWire, type WireOptions } from './fastcgi-peer/memory-wire.js';
+export { Peer, floodableConnections, silentFlood } from './fastcgi-peer/socket-peer.js';

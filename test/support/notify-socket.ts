@@ -55,7 +55,12 @@ export async function listenNotifySocket(address: string): Promise<NotifySocket>
     lines.on('line', (line) => {
       if (line === 'listening') return resolve();
       const { text, pid } = JSON.parse(line) as { text: string; pid: number };
-      const fields = Object.fromEntries(text.split('\n').filter(Boolean).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      const fields = Object.fromEntries(
+        text
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
       if ('BARRIER' in fields) return;
       messages.push({ fields, pid });
       for (const wake of waiters) wake();

@@ -110,7 +110,10 @@ export function renderOptionsTable(options: readonly OptionDoc[] = readServeOpti
   const rows = options.map((option) => {
     const tag = option.defaultTag ?? '';
     const shown = option.name in defaults ? `\`${tag}\`${inUnits(option.name, defaults[option.name])}` : tag;
-    const flags = flagsFor(option.name).map((f) => `\`${f}\``).join(', ') || '—';
+    const flags =
+      flagsFor(option.name)
+        .map((f) => `\`${f}\``)
+        .join(', ') || '—';
     return `| \`${option.name}\` | \`${cell(option.type)}\` | ${cell(shown)} | ${flags} | ${cell(option.description)} |`;
   });
   return ['| option | type | default | CLI flag | what it does |', '|---|---|---|---|---|', ...rows].join('\n');

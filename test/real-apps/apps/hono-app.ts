@@ -19,7 +19,10 @@ const COOKIE_SECRET = 'real-apps-cookie-secret';
 
 const app = new Hono();
 
-app.use('/api/*', cors({ origin: ['https://app.example'], allowHeaders: ['X-Custom', 'Content-Type'], exposeHeaders: ['X-Total'], maxAge: 600, credentials: true }));
+app.use(
+  '/api/*',
+  cors({ origin: ['https://app.example'], allowHeaders: ['X-Custom', 'Content-Type'], exposeHeaders: ['X-Total'], maxAge: 600, credentials: true }),
+);
 app.use('/etag/*', etag());
 app.use('/compressed/*', compress());
 app.use('/admin/*', basicAuth({ username: 'admin', password: 's3cret' }));
@@ -68,8 +71,7 @@ app.post('/form', async (c) => {
   const body = await c.req.parseBody({ all: true });
   const fields: Record<string, unknown> = {};
   for (const [name, value] of Object.entries(body)) {
-    const describe = async (v: unknown) =>
-      v instanceof File ? { file: v.name, type: v.type, size: v.size, text: await v.text() } : v;
+    const describe = async (v: unknown) => (v instanceof File ? { file: v.name, type: v.type, size: v.size, text: await v.text() } : v);
     fields[name] = Array.isArray(value) ? await Promise.all(value.map(describe)) : await describe(value);
   }
   return c.json(fields);

@@ -23,7 +23,12 @@ router
   .get('/throw', () => {
     throw new Error('boom');
   })
-  .get('/headers', (request) => ({ host: request.headers.get('host'), url: request.url, custom: request.headers.get('x-custom'), under: request.headers.get('x_under') }))
+  .get('/headers', (request) => ({
+    host: request.headers.get('host'),
+    url: request.url,
+    custom: request.headers.get('x-custom'),
+    under: request.headers.get('x_under'),
+  }))
   .get('/cookies', () => {
     const headers = new Headers({ 'content-type': 'text/plain' });
     headers.append('set-cookie', 'a=1; Path=/');

@@ -49,7 +49,12 @@ const adapter = createServerAdapter(async (request: Request) => {
     case '/redirect':
       return Response.redirect(new URL('/json?from=redirect', url), 307);
     case '/headers':
-      return Response.json({ url: request.url, host: request.headers.get('host'), custom: request.headers.get('x-custom'), under: request.headers.get('x_under') });
+      return Response.json({
+        url: request.url,
+        host: request.headers.get('host'),
+        custom: request.headers.get('x-custom'),
+        under: request.headers.get('x_under'),
+      });
     case '/throw':
       throw new Error('handler failed');
     default:

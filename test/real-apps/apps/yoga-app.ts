@@ -69,6 +69,6 @@ const schema = createSchema<YogaInitialContext>({
   },
 });
 
-export const yoga = createYoga({ schema, plugins: [useExecutionCancellation()], landingPage: false, logging: false });
+const yoga = createYoga({ schema, plugins: [useExecutionCancellation()], landingPage: false, logging: false });
 
 export default yoga;

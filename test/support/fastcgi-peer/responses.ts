@@ -3,15 +3,7 @@
  * id (checking that nothing comes after a request's end), and the CGI response at the start of
  * STDOUT parsed by the client's own head parser.
  */
-import {
-  RecordReader,
-  RecordType,
-  concatBytes,
-  decodeEndRequest,
-  decodePairs,
-  latin1,
-  type EndRequestBody,
-} from '../../../src/protocol/index.js';
+import { RecordReader, RecordType, concatBytes, decodeEndRequest, decodePairs, latin1, type EndRequestBody } from '../../../src/protocol/index.js';
 import { CgiHeadParser } from '../../../src/client/parse-cgi-head.js';
 
 /** What came back for one request id. */
@@ -78,8 +70,7 @@ export class AnswerReader {
     this.#reader = new RecordReader({
       record(type, id, content) {
         if (id === 0) {
-          const pairs =
-            type === RecordType.GET_VALUES_RESULT ? decodePairs(content).map(([n, v]): [string, string] => [n, latin1(v)]) : [];
+          const pairs = type === RecordType.GET_VALUES_RESULT ? decodePairs(content).map(([n, v]): [string, string] => [n, latin1(v)]) : [];
           management.push({ type, pairs, content: content.slice() });
           return;
         }

@@ -157,7 +157,7 @@ export interface SilentFlood {
 export async function silentFlood(path: string, count: number, accepted: () => number): Promise<SilentFlood> {
   const sockets: Socket[] = [];
   const closed = new Set<number>();
-  const flood = { sockets, closed, destroy: () => sockets.forEach((socket) => socket.destroy()) };
+  const flood = { sockets, closed, destroy: () => sockets.forEach((socket) => void socket.destroy()) };
   const base = accepted();
   try {
     for (let start = 0; start < count; start += 100) {

@@ -283,9 +283,7 @@ export function describeDropIn(mode: 'light' | 'platform', captured: Captured): 
         bytes.fill(0x21);
         return Promise.all(responses.map(async (r) => `${[...r.headers].join(';')}|${await r.text()}`)).then((parts) => new Response(parts.join('\n')));
       });
-      expect(await (await app.fetch('/')).text()).toBe(
-        'x-record,kept|kept bytes\ncontent-type,text/plain;charset=UTF-8;x-headers,kept|text',
-      );
+      expect(await (await app.fetch('/')).text()).toBe('x-record,kept|kept bytes\ncontent-type,text/plain;charset=UTF-8;x-headers,kept|text');
     });
 
     it('throws the TypeError the platform throws for a bad init, so itty corsify-style code can catch it', async () => {
