@@ -102,6 +102,13 @@ describe('README', () => {
     for (const page of pages.filter((p) => p !== 'README.md')) expect(linked, page).toContain(page);
   });
 
+  it("reports the figures of bench/RESULTS.md's run, here and in docs/performance.md", () => {
+    const date = /^Date: (\d{4}-\d{2}-\d{2})T/m.exec(read('bench/RESULTS.md'))?.[1];
+    expect(date).toBeDefined();
+    expect(readme).toContain(`The last full \`npm run bench\` (${date},`);
+    expect(read('docs/performance.md')).toContain(`Last full run: ${date},`);
+  });
+
   it('shows the compatibility table test/integration/COMPATIBILITY.md holds', () => {
     expect(readme).toContain('<!-- table: test/integration/COMPATIBILITY.md -->');
   });
