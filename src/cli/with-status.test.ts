@@ -8,7 +8,7 @@ const noReport = (): Promise<StatusReport> => Promise.reject(new Error('no statu
 
 describe('withStatus', () => {
   it('hands an @whatwg-node/server adapter the context itself, prototype getters included', async () => {
-    const adapter = createServerAdapter<{ readonly remoteAddress: string }>((_request, context) => new Response(context.remoteAddress));
+    const adapter = createServerAdapter<FastCGIContext>((_request, context) => new Response(context.remoteAddress));
     const handler = withStatus(adapter, new Counters({ trackRequests: false }), {}, noReport);
     // The engine's context answers from getters on its prototype, as this class does.
     class Context {
