@@ -1,8 +1,8 @@
 /**
- * The deployment in examples/deploy/, as the README's "Deploying on Linux" plays it on a fresh
+ * The deployment in examples/deploy/, as docs/cli-and-deployment.md's "Deploying on Linux" plays it on a fresh
  * Debian machine, without a running systemd: the units agree with each other and with the nginx
  * site, `systemd-analyze` accepts them, and then the service's ExecStart runs under
- * systemd-socket-activate on the .socket's ListenStream, as the README's user, notifying a
+ * systemd-socket-activate on the .socket's ListenStream, as that page's user, notifying a
  * stand-in for systemd, behind the nginx site with nginx's workers as www-data; it is reloaded and
  * its workers recycled under wrk, a stuck handler is killed, the slow log shows its stack, and an
  * idle-connection flood does not lock nginx out; then it stops.
@@ -110,8 +110,11 @@ describe('examples/deploy: a systemd service, its socket and an nginx site', () 
 const FLOOD = 2 * 1024 + 200;
 /** wrk's run during the reload: long enough to replace both workers, one by one, on a busy 2-core machine. */
 const RELOAD_SECONDS = 6;
-const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-const deploying = README.slice(README.indexOf('\n## Deploying on Linux'), README.indexOf('\n## ', README.indexOf('\n## Deploying on Linux') + 1));
+const DEPLOYMENT_DOC = fs.readFileSync(path.join(ROOT, 'docs/cli-and-deployment.md'), 'utf8');
+const deploying = DEPLOYMENT_DOC.slice(
+  DEPLOYMENT_DOC.indexOf('\n## Deploying on Linux'),
+  DEPLOYMENT_DOC.indexOf('\n## ', DEPLOYMENT_DOC.indexOf('\n## Deploying on Linux') + 1),
+);
 
 /** Why this machine cannot play the deployment, or undefined. */
 function deploymentGap(): string | undefined {
@@ -183,7 +186,7 @@ describe('examples/deploy on a fresh Debian machine', () => {
       const elapsed = () => `${((Date.now() - began) / 1000).toFixed(1)} s`;
       const user = value(service, 'Service', 'User')!;
       const group = value(service, 'Service', 'Group')!;
-      // Step 1 of the README: its useradd line, when the user does not exist yet.
+      // Step 1 of the page: its useradd line, when the user does not exist yet.
       const useradd = /^ *(useradd .*)$/m.exec(deploying)?.[1];
       expect(useradd?.split(' ').at(-1)).toBe(user);
       if (spawnSync('getent', ['passwd', user]).status !== 0) {

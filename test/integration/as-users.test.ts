@@ -1,6 +1,6 @@
 /**
- * The README's "Sockets and users", played as a Debian machine runs it: the app as a user of its
- * own (created with the README's useradd line), `fastcgi-fetch serve --socket-group www-data`,
+ * docs/cli-and-deployment.md's "Sockets and users", played as a Debian machine runs it: the app as a user of its
+ * own (created with that page's useradd line), `fastcgi-fetch serve --socket-group www-data`,
  * and each web server with its stock user — nginx, Apache and lighttpd workers as www-data,
  * Caddy as caddy (in group www-data, as Debian's package makes it). No capability is left to
  * any of them, so a socket the web server may not open shows up as it does for users: an error
@@ -20,7 +20,7 @@ import { installForAnyUser } from '../support/install-for-any-user.js';
 import { missing } from '../support/requirement.js';
 
 const APP_USER = 'fcgiapp';
-const README = fs.readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+const DEPLOYMENT_DOC = fs.readFileSync(new URL('../../docs/cli-and-deployment.md', import.meta.url), 'utf8');
 
 function run(command: string, args: string[]): boolean {
   return spawnSync(command, args, { stdio: 'ignore' }).status === 0;
@@ -36,12 +36,12 @@ function inGroup(user: string, group: string): boolean {
   return (members ?? '').split(',').includes(user);
 }
 
-/** The accounts a Debian machine would have; made as the README and Debian's packages make them. */
+/** The accounts a Debian machine would have; made as the docs and Debian's packages make them. */
 function prepareAccounts(): string | undefined {
   if (process.getuid?.() !== 0) return 'creating users and dropping privileges needs root';
   for (const tool of ['setpriv', 'useradd', 'usermod']) if (!installed(tool)) return `${tool} is not installed (util-linux, passwd)`;
   if (!run('getent', ['group', 'www-data'])) return 'there is no www-data group';
-  // The README's line, for the app's own user.
+  // The docs' line, for the app's own user.
   if (!run('getent', ['passwd', APP_USER])) {
     run('useradd', ['--system', '--user-group', '--groups', 'www-data', '--no-create-home', '--shell', '/usr/sbin/nologin', APP_USER]);
   } else if (!inGroup(APP_USER, 'www-data')) {
@@ -165,10 +165,10 @@ const servers = [
   },
 ];
 
-describe('the README tells users to give the socket to www-data', () => {
+describe('the docs tell users to give the socket to www-data', () => {
   it('with the flag this suite runs the app with', () => {
-    expect(README).toContain('fastcgi-fetch serve app.js --listen /run/my-app/app.sock --socket-group www-data');
-    expect(README).toContain(`useradd --system --user-group --groups www-data --no-create-home --shell /usr/sbin/nologin my-app`);
+    expect(DEPLOYMENT_DOC).toContain('fastcgi-fetch serve app.js --listen /run/my-app/app.sock --socket-group www-data');
+    expect(DEPLOYMENT_DOC).toContain(`useradd --system --user-group --groups www-data --no-create-home --shell /usr/sbin/nologin my-app`);
   });
 });
 
