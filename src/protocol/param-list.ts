@@ -88,19 +88,10 @@ export class ParamList implements Iterable<DecodedPair> {
     return this.#find(name) && sameText(this.#valueBytes!, this.#valueStart, this.#valueEnd, text);
   }
 
-  *[Symbol.iterator](): Iterator<DecodedPair> {
-    for (const run of this.#runs()) {
-      const { bytes, end } = run;
-      let at = run.start;
-      while (at < end) {
-        const nameLength = readPairLength(bytes, at, end);
-        const valueLength = readPairLength(bytes, pairLengthEnd, end);
-        const valueStart = pairLengthEnd + nameLength;
-        const name = internName(bytes, pairLengthEnd, valueStart);
-        at = valueStart + valueLength;
-        yield [name, bytes.subarray(valueStart, at)];
-      }
-    }
+  [Symbol.iterator](): Iterator<DecodedPair> {
+    const pairs: DecodedPair[] = [];
+    this.forEachPair((name, bytes, start, end) => pairs.push([name, bytes.subarray(start, end)]));
+    return pairs[Symbol.iterator]();
   }
 
   /**
