@@ -1,6 +1,6 @@
 /**
  * CPU profile of fastcgi-fetch under the /hello load, on Node, Bun or Deno (BENCH_PROFILE_RUNTIME
- * when run alone), summarised as the functions and files with the most self time. The raw
+ * when run alone; BENCH_PROFILE_KEEP_CONN=0 for a connection per request), summarised as the functions and files with the most self time. The raw
  * profile is kept in the OS temp dir for Chrome DevTools / speedscope.
  */
 import fs from 'node:fs';
@@ -81,7 +81,7 @@ async function written(file: string, ms: number): Promise<boolean> {
  * A CPU profile of fastcgi-fetch on `runtime` under the /hello load: Node's and Bun's
  * --cpu-prof, Deno's V8 profiler through node:inspector (bench/apps/cpu-profiled.ts).
  */
-export async function profileHello(work: string, seconds: number, runtime: ProfiledRuntime = 'node'): Promise<string> {
+export async function profileHello(work: string, seconds: number, runtime: ProfiledRuntime = 'node', keepConn = true): Promise<string> {
   const dir = fs.mkdtempSync(path.join(work, 'profile-'));
   const profiles = path.join(dir, 'profiles');
   fs.mkdirSync(profiles, { recursive: true });
@@ -92,7 +92,7 @@ export async function profileHello(work: string, seconds: number, runtime: Profi
   const nginx = await startNginx(path.join(dir, 'nginx'), [{ key: 'app', protocol: 'fastcgi', socket: target.socket }]);
   let result: WrkResult;
   try {
-    const url = `http://127.0.0.1:${nginx.port('app', true)}/hello`;
+    const url = `http://127.0.0.1:${nginx.port('app', keepConn)}/hello`;
     await wrk({ url, seconds: 2, connections: 32 });
     result = await wrk({ url, seconds, connections: 32 });
     if (runtime === 'deno') {
@@ -117,7 +117,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fastcgi-fetch-profile-'));
   try {
     const runtime = (process.env.BENCH_PROFILE_RUNTIME ?? 'node') as ProfiledRuntime;
-    process.stdout.write(`${await profileHello(work, Number(process.env.BENCH_SECONDS ?? 10), runtime)}\n`);
+    const keepConn = process.env.BENCH_PROFILE_KEEP_CONN !== '0';
+    process.stdout.write(`${await profileHello(work, Number(process.env.BENCH_SECONDS ?? 10), runtime, keepConn)}\n`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
