@@ -52,7 +52,7 @@ function pattern(length: number, seed: number): Uint8Array {
   return bytes;
 }
 
-function joined(reads: readonly Uint8Array[]): Uint8Array {
+function joined(reads: readonly Uint8Array[]): Buffer {
   return Buffer.concat(reads);
 }
 

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AnswerReader, cgiParams, parseCgiResponse, requestRecords, type Answer } from '../../test/support/fastcgi-peer.js';
+import { AnswerReader, cgiParams, parseCgiResponse, requestRecords } from '../../test/support/fastcgi-peer.js';
+import type { Answer } from '../../test/support/fastcgi-peer/responses.js';
 import { serve, type FastCGIServer } from './serve.js';
 
 let dir: string;
