@@ -302,6 +302,23 @@ describe('Connection', () => {
     expect(new TextDecoder().decode(rest.value)).toBe('ef');
   });
 
+  it('keeps nothing of a lent chunk: params and a body queued unread survive the transport reusing its buffer', async () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest });
+    const name = 'a value long enough to straddle several reads';
+    const records = requestRecords(1, [...PARAMS, ['NAME', name]], 'a body nobody has read yet', { keepConn: true });
+    // One small read buffer, as node:net's onread reuses: every read overwrites the last one.
+    const lent = new Uint8Array(7);
+    for (let at = 0; at < records.length; at += lent.length) {
+      const piece = records.subarray(at, at + lent.length);
+      lent.set(piece);
+      wire.connection.receive(lent.subarray(0, piece.length), true);
+      lent.fill(0x2a);
+    }
+    expect(latin1(requests[0]!.param('NAME')!)).toBe(name);
+    expect(await readAll(requests[0]!.stdin.open())).toBe('a body nobody has read yet');
+  });
+
   it('stops reading the socket while a body is unread past its high-water mark, and resumes on read', async () => {
     const { requests, onRequest } = collectRequests();
     const wire = createWire({ onRequest, limits: { bodyHighWaterMark: 1024 } });

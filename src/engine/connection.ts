@@ -66,6 +66,8 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   #waiters: Array<() => void> | undefined;
   #blocked = false;
   #paused = false;
+  /** The chunk being decoded is the transport's to reuse (see receive). */
+  #lent = false;
   /** When reading last resumed: input that was not read cannot be late (ms since epoch). */
   #readingSince = Date.now();
   /** No new requests: close once the last one ends. */
@@ -108,9 +110,14 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     return this.#closed;
   }
 
-  /** Feeds bytes read from the transport. */
-  receive(chunk: Uint8Array): void {
+  /**
+   * Feeds bytes read from the transport. By default the engine may keep views of `chunk` (the
+   * params of a request stay encoded in it); `lent` says the transport reuses that memory once
+   * this returns, so whatever is kept is copied first.
+   */
+  receive(chunk: Uint8Array, lent = false): void {
     if (this.#closed) return;
+    this.#lent = lent;
     try {
       this.#reader.push(chunk);
     } catch (error) {
@@ -178,7 +185,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     const request = this.#request(requestId);
     if (request === undefined) return;
     if (type === RecordType.STDIN) request.stdin.push(data);
-    else if (type === RecordType.PARAMS) request.pushParams(data);
+    else if (type === RecordType.PARAMS) request.pushParams(this.#lent ? data.slice() : data);
     else if (type === RecordType.DATA) request.data?.push(data);
   }
 

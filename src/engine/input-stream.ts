@@ -52,7 +52,7 @@ const enum State {
 export class InputStream {
   #state = State.Open;
   #controller: ReadableByteStreamController | undefined;
-  #early: Uint8Array[] | undefined;
+  #early: Uint8Array<ArrayBuffer>[] | undefined;
   #earlyBytes = 0;
   #received = 0;
   #failure: unknown;
@@ -106,8 +106,8 @@ export class InputStream {
 
   /**
    * The stream for the consumer (a byte stream: BYOB readers work); only once. Chunks are
-   * copied on the way in, because a byte stream takes ownership of what it is given and the
-   * engine's chunks are views into socket buffers shared with other records.
+   * copied on the way in (see push), because a byte stream takes ownership of what it is given
+   * and the engine's chunks are views into socket buffers shared with other records.
    */
   open(): ReadableStream<Uint8Array> {
     if (this.#opened) throw new TypeError('input stream already opened');
@@ -117,7 +117,8 @@ export class InputStream {
         type: 'bytes',
         start: (controller: ReadableByteStreamController) => {
           this.#controller = controller;
-          if (this.#early !== undefined) for (const chunk of this.#early) controller.enqueue(new Uint8Array(chunk));
+          // Already copies (see #deliver): the stream may take them as they are.
+          if (this.#early !== undefined) for (const chunk of this.#early) controller.enqueue(chunk);
           this.#early = undefined;
           this.#earlyBytes = 0;
           if (this.#state === State.Ended) controller.close();
@@ -134,6 +135,10 @@ export class InputStream {
     ) as ReadableStream<Uint8Array>;
   }
 
+  /**
+   * Takes the next piece of input. Nothing of `chunk` is kept past this call (what is queued is
+   * a copy), so a transport may reuse the memory behind it.
+   */
   push(chunk: Uint8Array): void {
     const before = this.#received;
     this.#received = before + chunk.length;
@@ -157,7 +162,8 @@ export class InputStream {
   #deliver(chunk: Uint8Array): void {
     const controller = this.#controller;
     if (controller === undefined) {
-      (this.#early ??= []).push(chunk);
+      // Copied now rather than when the stream opens: the input may be a reused read buffer.
+      (this.#early ??= []).push(new Uint8Array(chunk));
       this.#earlyBytes += chunk.length;
       if (this.#earlyBytes >= this.highWaterMark) this.flow.hold(this);
       return;
@@ -214,13 +220,14 @@ export class InputStream {
 }
 
 /** The first `length` bytes of `chunks`. */
-function keepFirst(chunks: Uint8Array[] | undefined, length: number): Uint8Array[] | undefined {
+function keepFirst(chunks: Uint8Array<ArrayBuffer>[] | undefined, length: number): Uint8Array<ArrayBuffer>[] | undefined {
   if (chunks === undefined) return undefined;
-  const kept: Uint8Array[] = [];
+  const kept: Uint8Array<ArrayBuffer>[] = [];
   let left = length;
   for (const chunk of chunks) {
     if (left === 0) break;
-    kept.push(chunk.length <= left ? chunk : chunk.subarray(0, left));
+    // slice: a stream chunk's whole buffer goes to the reader, so it holds nothing past the length.
+    kept.push(chunk.length <= left ? chunk : chunk.slice(0, left));
     left -= Math.min(chunk.length, left);
   }
   return kept;
