@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ProtocolStatus, RecordType, encodeBeginRequest, encodeParams, encodeRecord, encodeStream, latin1 } from '../protocol/index.js';
+import { Connection } from './connection.js';
 import { BodyTimeoutError } from './input-stream.js';
+import { DEFAULT_LIMITS } from './limits.js';
 import { RequestGate } from './request-gate.js';
 import { abortRecord, collectRequests, createWire, decodeOutput, getValuesRecord, requestRecords } from '../../test/support/fastcgi-peer.js';
+import { MemoryTransport } from '../../test/support/fastcgi-peer/memory-transport.js';
 
 const enc = new TextEncoder();
 const PARAMS: Array<[string, string]> = [['REQUEST_METHOD', 'POST']];
@@ -418,6 +421,32 @@ describe('Connection', () => {
     const wire = createWire({ onRequest: byByte.onRequest });
     for (const b of bytes) wire.send(new Uint8Array([b]));
     expect([...byByte.requests[0]!.params].map(([n, v]) => [n, latin1(v)])).toEqual([...whole.requests[0]!.params].map(([n, v]) => [n, latin1(v)]));
+  });
+
+  it('keeps params and early body bytes intact when the transport reuses its read buffer (Deno)', async () => {
+    const { requests, onRequest } = collectRequests();
+    const transport = Object.assign(new MemoryTransport(), { reusesReadBuffer: true });
+    const connection = new Connection(transport, { onRequest, limits: DEFAULT_LIMITS, requestGate: new RequestGate(10) });
+    const bytes = requestRecords(
+      3,
+      [
+        ['A', 'a'.repeat(300)],
+        ['B', 'b'.repeat(20)],
+      ],
+      'the body, read after later reads overwrote the buffer',
+    );
+    // Reads of 7 bytes into one buffer (pairs straddle reads), scribbled over after each.
+    const buffer = new Uint8Array(7);
+    for (let at = 0; at < bytes.length; at += buffer.length) {
+      const piece = bytes.subarray(at, at + buffer.length);
+      buffer.set(piece);
+      connection.receive(buffer.subarray(0, piece.length));
+      buffer.fill(0x2a);
+    }
+    const request = requests[0]!;
+    expect(latin1(request.param('A')!)).toBe('a'.repeat(300));
+    expect(latin1(request.param('B')!)).toBe('b'.repeat(20));
+    expect(await readAll(request.stdin.open())).toBe('the body, read after later reads overwrote the buffer');
   });
 
   describe('timeouts', () => {

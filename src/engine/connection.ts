@@ -45,6 +45,9 @@ const ROLES: Record<number, FastCGIRole | undefined> = {
   [Role.FILTER]: 'filter',
 };
 
+/** Params copied off a reused read buffer share slabs of this size (larger runs get their own). */
+const PARAMS_SLAB_SIZE = 8 * 1024;
+
 /** The peer closed the connection; every request still on it is aborted with this reason. */
 function connectionLost(): DOMException {
   return new DOMException('The FastCGI connection was closed by the web server', 'AbortError');
@@ -91,10 +94,16 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   #watchTick: number | undefined;
   /** When the last request ended (ms since epoch); undefined while requests are in flight. */
   #idleSince: number | undefined = Date.now();
+  /** The transport reuses its read buffer: params, kept as views, are copied first. */
+  readonly #copyParams: boolean;
+  /** Where params are copied: a slab shared by the requests it holds, freed with the last. */
+  #paramsSlab: Uint8Array | undefined;
+  #paramsSlabUsed = 0;
 
   constructor(transport: Transport, options: ConnectionOptions) {
     this.#transport = transport;
     this.#options = options;
+    this.#copyParams = transport.reusesReadBuffer === true;
     options.connections?.opened(this.#watched);
     this.#watch();
   }
@@ -178,7 +187,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     const request = this.#request(requestId);
     if (request === undefined) return;
     if (type === RecordType.STDIN) request.stdin.push(data);
-    else if (type === RecordType.PARAMS) request.pushParams(data);
+    else if (type === RecordType.PARAMS) request.pushParams(this.#copyParams ? this.#keep(data) : data);
     else if (type === RecordType.DATA) request.data?.push(data);
   }
 
@@ -188,6 +197,21 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     if (type === RecordType.STDIN) request.stdin.end();
     else if (type === RecordType.DATA) request.data?.end();
     else if (type === RecordType.PARAMS && request.endParams()) this.#options.onRequest(request);
+  }
+
+  /** A copy of `data` that no later read overwrites. */
+  #keep(data: Uint8Array): Uint8Array {
+    const size = data.length;
+    if (size > PARAMS_SLAB_SIZE >> 2) return data.slice();
+    let slab = this.#paramsSlab;
+    if (slab === undefined || slab.length - this.#paramsSlabUsed < size) {
+      slab = this.#paramsSlab = new Uint8Array(PARAMS_SLAB_SIZE);
+      this.#paramsSlabUsed = 0;
+    }
+    const start = this.#paramsSlabUsed;
+    slab.set(data, start);
+    this.#paramsSlabUsed = start + size;
+    return slab.subarray(start, start + size);
   }
 
   // FlowControl

@@ -52,7 +52,7 @@ const enum State {
 export class InputStream {
   #state = State.Open;
   #controller: ReadableByteStreamController | undefined;
-  #early: Uint8Array[] | undefined;
+  #early: Uint8Array<ArrayBuffer>[] | undefined;
   #earlyBytes = 0;
   #received = 0;
   #failure: unknown;
@@ -107,7 +107,8 @@ export class InputStream {
   /**
    * The stream for the consumer (a byte stream: BYOB readers work); only once. Chunks are
    * copied on the way in, because a byte stream takes ownership of what it is given and the
-   * engine's chunks are views into socket buffers shared with other records.
+   * engine's chunks are views into socket buffers shared with other records (and, on Deno,
+   * overwritten by the next read).
    */
   open(): ReadableStream<Uint8Array> {
     if (this.#opened) throw new TypeError('input stream already opened');
@@ -117,7 +118,7 @@ export class InputStream {
         type: 'bytes',
         start: (controller: ReadableByteStreamController) => {
           this.#controller = controller;
-          if (this.#early !== undefined) for (const chunk of this.#early) controller.enqueue(new Uint8Array(chunk));
+          if (this.#early !== undefined) for (const chunk of this.#early) controller.enqueue(chunk);
           this.#early = undefined;
           this.#earlyBytes = 0;
           if (this.#state === State.Ended) controller.close();
@@ -157,7 +158,8 @@ export class InputStream {
   #deliver(chunk: Uint8Array): void {
     const controller = this.#controller;
     if (controller === undefined) {
-      (this.#early ??= []).push(chunk);
+      // Copied now (not when opened): the transport may reuse the buffer under `chunk`.
+      (this.#early ??= []).push(new Uint8Array(chunk));
       this.#earlyBytes += chunk.length;
       if (this.#earlyBytes >= this.highWaterMark) this.flow.hold(this);
       return;
@@ -214,9 +216,9 @@ export class InputStream {
 }
 
 /** The first `length` bytes of `chunks`. */
-function keepFirst(chunks: Uint8Array[] | undefined, length: number): Uint8Array[] | undefined {
+function keepFirst(chunks: Uint8Array<ArrayBuffer>[] | undefined, length: number): Uint8Array<ArrayBuffer>[] | undefined {
   if (chunks === undefined) return undefined;
-  const kept: Uint8Array[] = [];
+  const kept: Uint8Array<ArrayBuffer>[] = [];
   let left = length;
   for (const chunk of chunks) {
     if (left === 0) break;

@@ -16,4 +16,9 @@ export interface Transport {
   end(): void;
   /** Closes at once, dropping anything unsent. */
   destroy(): void;
+  /**
+   * The chunks fed to `Connection.receive` are overwritten by later reads: the engine copies
+   * what it keeps past the call (body chunks always are; params then too).
+   */
+  readonly reusesReadBuffer?: boolean;
 }
