@@ -437,6 +437,35 @@ describe('Connection', () => {
     expect([...byByte.requests[0]!.params].map(([n, v]) => [n, latin1(v)])).toEqual([...whole.requests[0]!.params].map(([n, v]) => [n, latin1(v)]));
   });
 
+  it("keeps each request's lent params intact while later requests' params share its copy slab", () => {
+    const { requests, onRequest } = collectRequests();
+    const wire = createWire({ onRequest });
+    const lent = new Uint8Array(7);
+    const feed = (bytes: Uint8Array) => {
+      for (let at = 0; at < bytes.length; at += lent.length) {
+        const piece = bytes.subarray(at, at + lent.length);
+        lent.set(piece);
+        wire.connection.receive(lent.subarray(0, piece.length), true);
+        lent.fill(0x2a);
+      }
+    };
+    // Small runs share one slab: the second request's copy must land beside the first's, not over it.
+    for (const id of [3, 4])
+      feed(
+        requestRecords(
+          id,
+          [
+            ['A', String(id).repeat(300)],
+            ['B', 'b'.repeat(20)],
+          ],
+          '',
+          { keepConn: true },
+        ),
+      );
+    expect(requests.map((request) => latin1(request.param('A')!))).toEqual(['3'.repeat(300), '4'.repeat(300)]);
+    expect(requests.map((request) => latin1(request.param('B')!))).toEqual(['b'.repeat(20), 'b'.repeat(20)]);
+  });
+
   describe('timeouts', () => {
     afterEach(() => {
       vi.useRealTimers();

@@ -45,6 +45,9 @@ const ROLES: Record<number, FastCGIRole | undefined> = {
   [Role.FILTER]: 'filter',
 };
 
+/** Params copied off a lent chunk share slabs of this size (larger runs get their own). */
+const PARAMS_SLAB_SIZE = 8 * 1024;
+
 /** The peer closed the connection; every request still on it is aborted with this reason. */
 function connectionLost(): DOMException {
   return new DOMException('The FastCGI connection was closed by the web server', 'AbortError');
@@ -93,6 +96,9 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   #watchTick: number | undefined;
   /** When the last request ended (ms since epoch); undefined while requests are in flight. */
   #idleSince: number | undefined = Date.now();
+  /** Where params are copied: a slab shared by the requests it holds, freed with the last. */
+  #paramsSlab: Uint8Array | undefined;
+  #paramsSlabUsed = 0;
 
   constructor(transport: Transport, options: ConnectionOptions) {
     this.#transport = transport;
@@ -185,7 +191,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     const request = this.#request(requestId);
     if (request === undefined) return;
     if (type === RecordType.STDIN) request.stdin.push(data);
-    else if (type === RecordType.PARAMS) request.pushParams(this.#lent ? data.slice() : data);
+    else if (type === RecordType.PARAMS) request.pushParams(this.#lent ? this.#keep(data) : data);
     else if (type === RecordType.DATA) request.data?.push(data);
   }
 
@@ -195,6 +201,21 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     if (type === RecordType.STDIN) request.stdin.end();
     else if (type === RecordType.DATA) request.data?.end();
     else if (type === RecordType.PARAMS && request.endParams()) this.#options.onRequest(request);
+  }
+
+  /** A copy of `data` that no later read overwrites. */
+  #keep(data: Uint8Array): Uint8Array {
+    const size = data.length;
+    if (size > PARAMS_SLAB_SIZE >> 2) return data.slice();
+    let slab = this.#paramsSlab;
+    if (slab === undefined || slab.length - this.#paramsSlabUsed < size) {
+      slab = this.#paramsSlab = new Uint8Array(PARAMS_SLAB_SIZE);
+      this.#paramsSlabUsed = 0;
+    }
+    const start = this.#paramsSlabUsed;
+    slab.set(data, start);
+    this.#paramsSlabUsed = start + size;
+    return slab.subarray(start, start + size);
   }
 
   // FlowControl

@@ -3,7 +3,8 @@ import type { Transport } from '../engine/transport.js';
 
 /** What the owner of a pipe feeds: the engine's Connection on the server, the client's exchange on the client. */
 export interface SocketPeer {
-  receive(chunk: Uint8Array): void;
+  /** `lent`: the memory behind `chunk` is read into again once this returns; copy what is kept. */
+  receive(chunk: Uint8Array, lent?: boolean): void;
   /** Everything written so far has been taken: writers may go on. */
   drained(): void;
   /** The pipe is gone; `error` when it broke rather than closed. Called once. */
@@ -81,11 +82,11 @@ export abstract class NativeSocket implements Transport {
     return this;
   }
 
-  /** Feeds input to the peer, or keeps it until there is one. */
-  protected deliver(chunk: Uint8Array): void {
+  /** Feeds input to the peer, or keeps it (a copy, when `lent`) until there is one. */
+  protected deliver(chunk: Uint8Array, lent = false): void {
     const peer = this.peer;
-    if (peer !== undefined) peer.receive(chunk);
-    else if (!this.#gone) (this.#early ??= []).push(chunk);
+    if (peer !== undefined) peer.receive(chunk, lent);
+    else if (!this.#gone) (this.#early ??= []).push(lent ? chunk.slice() : chunk);
   }
 
   /**

@@ -92,6 +92,14 @@ function createApp(getServer) {
           }
           return new Response(String(total));
         }
+        case '/params-after-body': {
+          // Reads the body only after it has been read off the socket (by later reads into the
+          // server's buffers), and the params only after the body: neither may have been overwritten.
+          await sleep(300);
+          const body = new Uint8Array(await request.arrayBuffer());
+          const wrong = body.findIndex((byte, i) => byte !== ((i * 13) & 0xff));
+          return new Response(`${body.length} ${wrong} ${context.params.HTTP_X_PROBE}`);
+        }
         case '/early':
           // Answers without reading the body: what is left of it is still on its way.
           return new Response('early');
@@ -168,6 +176,13 @@ function clientChecks(client, { stats, multiplexClient } = {}) {
       assert(response.status === 200, `status ${response.status}`);
       assert(response.headers.get('content-type') === 'application/x-probe', 'content-type lost');
       assert(echoed.length === body.length && echoed.every((b, i) => b === body[i]), `echo of ${echoed.length} bytes differs`);
+    },
+    'params after body': async () => {
+      const probe = 'p'.repeat(3000);
+      const body = new Uint8Array(MiB).map((_, i) => (i * 13) & 0xff);
+      const response = await client.fetch('/params-after-body', { method: 'POST', body, headers: { 'x-probe': probe } });
+      const text = await response.text();
+      assert(text === `${MiB} -1 ${probe}`, `answer ${JSON.stringify(text.slice(0, 120))}`);
     },
     streaming: async () => {
       const started = Date.now();
