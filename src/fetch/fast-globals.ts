@@ -13,14 +13,15 @@ function isNode(): boolean {
 }
 
 /**
- * Replaces the global `Response` (and nothing else) with the light one, on Node only, whose
- * undici Responses are costly to build: `new Response('text')` then costs no stream. Platform
- * responses still pass `instanceof Response`. `Request` and `fetch` stay the platform's: light
- * requests (see {@link lightRequests}) are accepted by them as they are.
+ * Replaces the global `Response` (and nothing else) with the light one, on Node, Bun and Deno:
+ * `new Response('text')` then costs no stream, where the platform's body is read through one
+ * (undici, Bun, Deno alike). Platform responses still pass `instanceof Response`. `Request` and
+ * `fetch` stay the platform's: light requests (see {@link lightRequests}) are accepted by them as
+ * they are.
  */
 export function installFastGlobals(): boolean {
   if (fastGlobalsInstalled()) return true;
-  if (!isNode() || globalThis.Response !== NativeResponse) return false;
+  if (globalThis.Response !== NativeResponse) return false;
   Object.defineProperty(globalThis, 'Response', { value: LightResponse, writable: true, enumerable: false, configurable: true });
   (globalThis as Record<symbol, unknown>)[INSTALLED] = true;
   return true;

@@ -51,6 +51,42 @@ function isPlainValue(text: string): boolean {
 }
 
 /**
+ * Whether the platform's `Headers` takes a record's non-enumerable names too: undici's does,
+ * Bun's and Deno's list only the enumerable ones, as WebIDL's record conversion does.
+ */
+const takesHiddenNames = probe(() => new Headers(Object.defineProperty({}, 'x', { value: '1', enumerable: false }) as Record<string, string>).has('x'));
+
+/**
+ * Whether a value combined with an empty one ("x" and "") reads back the same from the one line
+ * the platform's Headers lists ("x, ", trimmed on the wire) as from the two lines a light
+ * response writes: on Node; Bun and Deno keep "x, " from two lines. Where it does not, an init
+ * with an empty value goes to the platform, so the written head is the platform's.
+ */
+const keepsEmptyParts = probe(() => {
+  const combined = [
+    ...new Headers([
+      ['a', 'x'],
+      ['a', ''],
+    ]),
+  ][0]![1];
+  const oneLine = new Headers([['a', combined.trim()]]);
+  const twoLines = new Headers([
+    ['a', 'x'],
+    ['a', ''],
+  ]);
+  const readBack = (headers: Headers) => [...new Response(null, { headers }).headers][0]![1];
+  return readBack(oneLine) === readBack(twoLines);
+});
+
+function probe(ask: () => boolean): boolean {
+  try {
+    return ask();
+  } catch {
+    return false;
+  }
+}
+
+/**
  * `value` (whose prototype is `proto`) checked and copied when it is a plainly valid record or
  * array of pairs, else undefined (the platform then converts it). A Proxy is taken as the object
  * it shows; the platform lists only its enumerable keys, which differs only for a Proxy that
@@ -61,9 +97,10 @@ export function copyHeaderInit(value: object, proto: unknown): CheckedHeaders | 
   if (proto === Object.prototype || proto === null) {
     // As WebIDL's record conversion: every own name, and symbols, which it rejects.
     if (Object.getOwnPropertySymbols(value).length !== 0) return undefined;
-    for (const name of Object.getOwnPropertyNames(value)) {
+    for (const name of takesHiddenNames ? Object.getOwnPropertyNames(value) : Object.keys(value)) {
       const text: unknown = (value as Record<string, unknown>)[name];
       if (typeof text !== 'string' || name === '__proto__' || !isKnownToken(name) || !isKnownPlainValue(text)) return undefined;
+      if (text === '' && !keepsEmptyParts) return undefined;
       list.push(name, text);
     }
     return new CheckedHeaders(list);
@@ -74,6 +111,7 @@ export function copyHeaderInit(value: object, proto: unknown): CheckedHeaders | 
     const name: unknown = item[0];
     const text: unknown = item[1];
     if (typeof name !== 'string' || typeof text !== 'string' || !isKnownToken(name) || !isKnownPlainValue(text)) return undefined;
+    if (text === '' && !keepsEmptyParts) return undefined;
     list.push(name, text);
   }
   return new CheckedHeaders(list);

@@ -23,8 +23,35 @@ export const NativeResponse: typeof Response = (globalThis.Response as unknown a
 const STATE = Symbol.for('fastcgi-fetch.light-response@2');
 const slots = findResponseSlots(NativeResponse);
 
-const TEXT_TYPE = 'text/plain;charset=UTF-8';
-const JSON_TYPE = 'application/json';
+/** Asks the platform's Response: the runtimes differ (Bun lists no type for a string body). */
+function platformType(make: () => Response): string | null {
+  try {
+    return make().headers.get('content-type');
+  } catch {
+    return null;
+  }
+}
+/**
+ * Whether `new Headers(headers)` copies as the platform's Response copies its init headers:
+ * Deno's Headers copy trims a value combined with an empty one ("x, " to "x,"), its Response
+ * keeps it; there the copy goes through the exact pairs.
+ */
+const copiesHeadersAsResponse = (() => {
+  const combined = new Headers([
+    ['a', 'x'],
+    ['a', ''],
+  ]);
+  try {
+    return new Headers(combined).get('a') === new NativeResponse(null, { headers: combined }).headers.get('a');
+  } catch {
+    return true;
+  }
+})();
+
+/** The content type a string body brings, or null where the platform lists none (Bun). */
+const TEXT_TYPE = platformType(() => new NativeResponse(''));
+/** The content type `Response.json()` brings (Bun adds a charset). */
+const JSON_TYPE = platformType(() => NativeResponse.json(0)) ?? 'application/json';
 const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 const utf8 = new TextEncoder();
 
@@ -69,7 +96,7 @@ function isPlainBytes(body: Uint8Array): boolean {
 }
 
 /** The platform's Response for what the fast path does not take: its errors, its copies. */
-function handover(body: unknown, init: unknown, bodyType: string): LightState {
+function handover(body: unknown, init: unknown, bodyType: string | null): LightState {
   let real: Response;
   if (bodyType === JSON_TYPE) {
     // As Response.json: UTF-8 bytes, and the JSON type unless the init names one.
@@ -79,13 +106,14 @@ function handover(body: unknown, init: unknown, bodyType: string): LightState {
     real = new NativeResponse(body as BodyInit, init as ResponseInit);
   }
   const state = new LightState(real.status, real.statusText, null, null, null);
+  // Its headers are read when asked for, as the platform's: Bun lists a body's type only
+  // when they are read before the body.
   state.real = real;
-  state.headers = real.headers;
   return state;
 }
 
 /** The state of `new Response(body, init)` (`bodyType`: the type a string body brings). */
-function createState(body: unknown, init: unknown, bodyType: string): LightState {
+function createState(body: unknown, init: unknown, bodyType: string | null): LightState {
   // The platform converts the body before it reads the init, so the order of errors is kept.
   if (!(body === null || typeof body === 'string' || (body instanceof Uint8Array && isPlainBytes(body)))) {
     return handover(body, init, bodyType);
@@ -120,7 +148,7 @@ function createState(body: unknown, init: unknown, bodyType: string): LightState
       const proto: unknown = typeof rawHeaders === 'object' && rawHeaders !== null ? Object.getPrototypeOf(rawHeaders) : undefined;
       if (proto === Headers.prototype) {
         // Copied as the platform copies it (names keep their case, which util.inspect shows).
-        headers = new Headers(rawHeaders as Headers);
+        headers = copiesHeadersAsResponse ? new Headers(rawHeaders as Headers) : new Headers(exactPairs(rawHeaders as Headers));
       } else {
         const copied = proto !== undefined ? copyHeaderInit(rawHeaders as object, proto) : undefined;
         if (copied === undefined) return handover(body, { status: rawStatus, statusText: rawText, headers: rawHeaders }, bodyType);
@@ -141,6 +169,7 @@ function createState(body: unknown, init: unknown, bodyType: string): LightState
 
 function headersOf(state: LightState): Headers {
   let headers = state.headers;
+  if (headers === null && state.real !== null) headers = state.headers = state.real.headers;
   if (headers === null) {
     headers = new Headers();
     const list = state.headerList?.list;
@@ -296,7 +325,7 @@ const LightResponse = class Response {
     const realCopy = real.clone();
     const copy = new LightState(state.status, state.statusText, null, null, null);
     copy.real = realCopy;
-    if (state.headers === real.headers) copy.headers = realCopy.headers;
+    if (state.headers === null || state.headers === real.headers) copy.headers = state.headers === null ? null : realCopy.headers;
     else {
       copy.headers = cloneHeaders(state.headers!);
       copy.shared = true;
@@ -310,12 +339,14 @@ const LightResponse = class Response {
   }
 
   static json(data: unknown, init: ResponseInit | undefined = undefined): WebResponse {
+    // No data, or an init that is not an object: the runtimes differ (Node throws, Bun answers),
+    // so the platform answers.
     // biome-ignore lint/complexity/noArguments: the platform tells a missing argument from undefined
-    if (arguments.length === 0) throw new TypeError('Response.json: 1 argument required, but only 0 present.');
+    const given = arguments.length;
+    if (given === 0) return (NativeResponse.json as () => WebResponse)();
+    if (init !== undefined && (init === null || typeof init !== 'object')) return NativeResponse.json(data, init);
     const text = JSON.stringify(data) as string | undefined;
     if (text === undefined) throw new TypeError('Value is not JSON serializable');
-    // The platform skips converting a null init, then fails reading it.
-    if (init === null) throw new TypeError("Cannot read properties of null (reading 'status')");
     return fromState(createState(text, init, JSON_TYPE));
   }
 
@@ -351,6 +382,16 @@ function forwarder(name: string, descriptor: PropertyDescriptor): PropertyDescri
   return { ...descriptor, get: Object.getOwnPropertyDescriptor(named, name)!.get };
 }
 
+/**
+ * Gives `mine` the `length` and `name` of the platform's function: Bun's clone() declares one
+ * argument, Deno's getters are all named "get".
+ */
+function sameShape(mine: unknown, native: unknown): void {
+  if (typeof mine !== 'function' || typeof native !== 'function') return;
+  if (mine.length !== native.length) Object.defineProperty(mine, 'length', { value: native.length });
+  if (mine.name !== native.name) Object.defineProperty(mine, 'name', { value: native.name });
+}
+
 // The members in the platform's order and with its attributes: the light ones defined above,
 // and everything else (body, text(), json(), arrayBuffer(), blob(), formData(), bytes()...)
 // forwarded to the platform's.
@@ -362,13 +403,20 @@ for (const name of Object.getOwnPropertyNames(NativeResponse.prototype)) {
   const mine = own[name];
   const descriptor = mine === undefined ? forwarder(name, native) : { ...mine, ...attributes };
   if ('value' in descriptor && 'writable' in native) descriptor.writable = native.writable;
+  sameShape(descriptor.value ?? descriptor.get, native.value ?? native.get);
   Object.defineProperty(LightResponse.prototype, name, descriptor);
 }
 
-for (const name of ['error', 'json', 'redirect'] as const) {
+const STATICS: readonly PropertyKey[] = ['error', 'json', 'redirect'];
+// In the platform's order (Deno's is error, redirect, json).
+for (const name of Reflect.ownKeys(NativeResponse).filter((key) => STATICS.includes(key)) as Array<'error' | 'json' | 'redirect'>) {
   const own = Object.getOwnPropertyDescriptor(LightResponse, name)!;
+  const native = Object.getOwnPropertyDescriptor(NativeResponse, name);
   delete (LightResponse as unknown as Record<string, unknown>)[name];
-  Object.defineProperty(LightResponse, name, { ...own, enumerable: true });
+  // With the platform's attributes and length (Bun's are not configurable, its json() has length 0).
+  const { enumerable = true, configurable = true, writable = true } = native ?? {};
+  sameShape(own.value, native?.value);
+  Object.defineProperty(LightResponse, name, { value: own.value, enumerable, configurable, writable });
 }
 
 Object.defineProperty(LightResponse, NATIVE, { value: NativeResponse });
@@ -384,6 +432,25 @@ Object.defineProperty(LightResponse, Symbol.hasInstance, {
 });
 // A light response passes the platform's brand checks and `instanceof` a captured platform class.
 Object.setPrototypeOf(LightResponse.prototype, NativeResponse.prototype);
+
+const INSPECT = Symbol.for('nodejs.util.inspect.custom');
+if (!(INSPECT in NativeResponse.prototype)) {
+  // Bun and Deno print their own Response natively, and a light one by its own properties
+  // (the state): `util.inspect` shows the platform Response it stands for instead.
+  Object.defineProperty(LightResponse.prototype, INSPECT, {
+    value(this: unknown): unknown {
+      const state = stateOf(this);
+      if (state === undefined) return this;
+      // Returned to the printer, which prints it as the platform's.
+      return (
+        state.real ??
+        new NativeResponse(state.body as BodyInit | null, { status: state.status, statusText: state.statusText, headers: exactPairs(headersOf(state)) })
+      );
+    },
+    configurable: true,
+    writable: true,
+  });
+}
 
 if (slots !== undefined) {
   // undici 6: the platform's own functions, handed a light response, read these.

@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CHECKS, formatTable, type Row } from './conformance.js';
+import { runPlatformOracle } from './platform-oracle.js';
 import { runAll } from './run.js';
 import { RUNTIMES } from './runtimes.js';
 
@@ -19,5 +20,13 @@ describe('the server, the client and the testing entry on every runtime (built d
         expect(row!.cells[check]).toBe('pass');
       });
     }
+  }
+});
+
+describe("the light Response against Bun's and Deno's own (the platform oracle run there)", () => {
+  for (const runtime of RUNTIMES.filter((r) => r.transport !== 'node:net')) {
+    it(`${runtime.label} makes and sends every generated Response as its own Response does`, () => {
+      expect(runPlatformOracle(runtime)).toBe('pass');
+    }, 600_000);
   }
 });
