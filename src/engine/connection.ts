@@ -48,6 +48,28 @@ const ROLES: Record<number, FastCGIRole | undefined> = {
 /** Params copied off a lent chunk share slabs of this size (larger runs get their own). */
 const PARAMS_SLAB_SIZE = 8 * 1024;
 
+/**
+ * The slab being filled, one for the whole process: with a connection per request, a slab per
+ * connection would cost 8 KiB per request. A slab is freed with the last params viewing it.
+ */
+let paramsSlab: Uint8Array | undefined;
+let paramsSlabUsed = 0;
+
+/** A copy of `data` that no later read overwrites. */
+function keepParams(data: Uint8Array): Uint8Array {
+  const size = data.length;
+  if (size > PARAMS_SLAB_SIZE >> 2) return data.slice();
+  let slab = paramsSlab;
+  if (slab === undefined || slab.length - paramsSlabUsed < size) {
+    slab = paramsSlab = new Uint8Array(PARAMS_SLAB_SIZE);
+    paramsSlabUsed = 0;
+  }
+  const start = paramsSlabUsed;
+  slab.set(data, start);
+  paramsSlabUsed = start + size;
+  return slab.subarray(start, start + size);
+}
+
 /** The peer closed the connection; every request still on it is aborted with this reason. */
 function connectionLost(): DOMException {
   return new DOMException('The FastCGI connection was closed by the web server', 'AbortError');
@@ -96,9 +118,6 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
   #watchTick: number | undefined;
   /** When the last request ended (ms since epoch); undefined while requests are in flight. */
   #idleSince: number | undefined = Date.now();
-  /** Where params are copied: a slab shared by the requests it holds, freed with the last. */
-  #paramsSlab: Uint8Array | undefined;
-  #paramsSlabUsed = 0;
 
   constructor(transport: Transport, options: ConnectionOptions) {
     this.#transport = transport;
@@ -191,7 +210,7 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     const request = this.#request(requestId);
     if (request === undefined) return;
     if (type === RecordType.STDIN) request.stdin.push(data);
-    else if (type === RecordType.PARAMS) request.pushParams(this.#lent ? this.#keep(data) : data);
+    else if (type === RecordType.PARAMS) request.pushParams(this.#lent ? keepParams(data) : data);
     else if (type === RecordType.DATA) request.data?.push(data);
   }
 
@@ -201,21 +220,6 @@ export class Connection implements RecordHandler, FlowControl, RequestHost {
     if (type === RecordType.STDIN) request.stdin.end();
     else if (type === RecordType.DATA) request.data?.end();
     else if (type === RecordType.PARAMS && request.endParams()) this.#options.onRequest(request);
-  }
-
-  /** A copy of `data` that no later read overwrites. */
-  #keep(data: Uint8Array): Uint8Array {
-    const size = data.length;
-    if (size > PARAMS_SLAB_SIZE >> 2) return data.slice();
-    let slab = this.#paramsSlab;
-    if (slab === undefined || slab.length - this.#paramsSlabUsed < size) {
-      slab = this.#paramsSlab = new Uint8Array(PARAMS_SLAB_SIZE);
-      this.#paramsSlabUsed = 0;
-    }
-    const start = this.#paramsSlabUsed;
-    slab.set(data, start);
-    this.#paramsSlabUsed = start + size;
-    return slab.subarray(start, start + size);
   }
 
   // FlowControl
