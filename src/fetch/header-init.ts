@@ -4,6 +4,7 @@
  * construction). Anything else is left to the platform's own conversion.
  */
 import { isToken } from '../http/is-token.js';
+import { askPlatform } from './ask-platform.js';
 import { CheckedHeaders } from './encode-cgi-head.js';
 
 /**
@@ -54,7 +55,10 @@ function isPlainValue(text: string): boolean {
  * Whether the platform's `Headers` takes a record's non-enumerable names too: undici's does,
  * Bun's and Deno's list only the enumerable ones, as WebIDL's record conversion does.
  */
-const takesHiddenNames = probe(() => new Headers(Object.defineProperty({}, 'x', { value: '1', enumerable: false }) as Record<string, string>).has('x'));
+const takesHiddenNames = askPlatform(
+  () => new Headers(Object.defineProperty({}, 'x', { value: '1', enumerable: false }) as Record<string, string>).has('x'),
+  false,
+);
 
 /**
  * Whether a value combined with an empty one ("x" and "") reads back the same from the one line
@@ -62,7 +66,7 @@ const takesHiddenNames = probe(() => new Headers(Object.defineProperty({}, 'x', 
  * response writes: on Node; Bun and Deno keep "x, " from two lines. Where it does not, an init
  * with an empty value goes to the platform, so the written head is the platform's.
  */
-const keepsEmptyParts = probe(() => {
+const keepsEmptyParts = askPlatform(() => {
   const combined = [
     ...new Headers([
       ['a', 'x'],
@@ -76,15 +80,7 @@ const keepsEmptyParts = probe(() => {
   ]);
   const readBack = (headers: Headers) => [...new Response(null, { headers }).headers][0]![1];
   return readBack(oneLine) === readBack(twoLines);
-});
-
-function probe(ask: () => boolean): boolean {
-  try {
-    return ask();
-  } catch {
-    return false;
-  }
-}
+}, false);
 
 /**
  * `value` (whose prototype is `proto`) checked and copied when it is a plainly valid record or

@@ -10,6 +10,7 @@
  * definition. Installed as the global `Response` by `installFastGlobals()`.
  */
 import { isNullBodyStatus } from '../http/null-body-status.js';
+import { askPlatform } from './ask-platform.js';
 import type { CheckedHeaders } from './encode-cgi-head.js';
 import { copyHeaderInit } from './header-init.js';
 import { exactPairs, findResponseSlots, followHeaders, markUncloneable } from './platform-slots.js';
@@ -25,28 +26,20 @@ const slots = findResponseSlots(NativeResponse);
 
 /** Asks the platform's Response: the runtimes differ (Bun lists no type for a string body). */
 function platformType(make: () => Response): string | null {
-  try {
-    return make().headers.get('content-type');
-  } catch {
-    return null;
-  }
+  return askPlatform(() => make().headers.get('content-type'), null);
 }
 /**
  * Whether `new Headers(headers)` copies as the platform's Response copies its init headers:
  * Deno's Headers copy trims a value combined with an empty one ("x, " to "x,"), its Response
  * keeps it; there the copy goes through the exact pairs.
  */
-const copiesHeadersAsResponse = (() => {
+const copiesHeadersAsResponse = askPlatform(() => {
   const combined = new Headers([
     ['a', 'x'],
     ['a', ''],
   ]);
-  try {
-    return new Headers(combined).get('a') === new NativeResponse(null, { headers: combined }).headers.get('a');
-  } catch {
-    return true;
-  }
-})();
+  return new Headers(combined).get('a') === new NativeResponse(null, { headers: combined }).headers.get('a');
+}, true);
 
 /** The content type a string body brings, or null where the platform lists none (Bun). */
 const TEXT_TYPE = platformType(() => new NativeResponse(''));

@@ -3,6 +3,8 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readIntoSharedBuffer } from './shared-read-buffer.js';
+import { patternBytes } from '../../test/support/bytes.js';
+import { eventually } from '../../test/support/wait.js';
 
 let servers: Server[] = [];
 let clients: Socket[] = [];
@@ -42,22 +44,8 @@ async function connectedPair(): Promise<{ accepted: Accepted; client: Socket }> 
   return { accepted: await acceptedOne, client };
 }
 
-function pattern(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    bytes[i] = x >>> 24;
-  }
-  return bytes;
-}
-
 function joined(reads: readonly Uint8Array[]): Buffer {
   return Buffer.concat(reads);
-}
-
-async function until(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await sleep(10);
 }
 
 describe('readIntoSharedBuffer', () => {
@@ -65,15 +53,15 @@ describe('readIntoSharedBuffer', () => {
     const one = await connectedPair();
     const two = await connectedPair();
     expect([one.accepted.installed, two.accepted.installed]).toEqual([true, true]);
-    const first = pattern(300_000, 1);
-    const second = pattern(200_000, 2);
+    const first = patternBytes(300_000, 1);
+    const second = patternBytes(200_000, 2);
     // Odd-sized writes, interleaved, so the reads of both sockets alternate and cut anywhere.
     for (let at = 0; at < first.length; at += 7919) {
       one.client.write(first.subarray(at, at + 7919));
       two.client.write(second.subarray(at, at + 7919));
       if (at % (7919 * 8) === 0) await sleep(1);
     }
-    await until(() => joined(one.accepted.reads).length === first.length && joined(two.accepted.reads).length === second.length);
+    await eventually(() => joined(one.accepted.reads).length === first.length && joined(two.accepted.reads).length === second.length);
     expect(joined(one.accepted.reads).equals(first)).toBe(true);
     expect(joined(two.accepted.reads).equals(second)).toBe(true);
     expect(one.accepted.reads.length).toBeGreaterThan(1);
@@ -84,7 +72,7 @@ describe('readIntoSharedBuffer', () => {
   it('reads nothing while paused and everything after resume; end and close still come', async () => {
     const { accepted, client } = await connectedPair();
     accepted.socket.pause();
-    const bytes = pattern(100_000, 3);
+    const bytes = patternBytes(100_000, 3);
     client.write(bytes);
     await sleep(100);
     expect(accepted.reads).toEqual([]);

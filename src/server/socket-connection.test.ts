@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AnswerReader, cgiParams, parseCgiResponse, requestRecords } from '../../test/support/fastcgi-peer.js';
 import type { Answer } from '../../test/support/fastcgi-peer/responses.js';
 import { serve, type FastCGIServer } from './serve.js';
+import { patternBytes } from '../../test/support/bytes.js';
 
 let dir: string;
 let server: FastCGIServer | undefined;
@@ -20,16 +21,6 @@ afterEach(async () => {
   server = undefined;
   await rm(dir, { recursive: true, force: true });
 });
-
-function pattern(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x = (x * 1103515245 + 12345) >>> 0;
-    bytes[i] = x >>> 24;
-  }
-  return bytes;
-}
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -66,7 +57,7 @@ describe('a node:net connection', () => {
     const path = join(dir, 'app.sock');
     const one = await uploader(path);
     const two = await uploader(path);
-    const bodies = [pattern(700_000, 1), pattern(500_003, 2), pattern(90_001, 3)];
+    const bodies = [patternBytes(700_000, 1), patternBytes(500_003, 2), patternBytes(90_001, 3)];
     const request = (id: number, name: string, body: Uint8Array) =>
       requestRecords(id, cgiParams('POST', `/upload/${name}`, [['HTTP_X_NAME', `${name}-${'n'.repeat(200)}`]]), body, { keepConn: true });
     // Two connections at once, the second request on each after the first (keep-conn).
