@@ -6,7 +6,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { PHP_SCRIPT } from '../targets/php.js';
-import { freePort, start, waitForEndpoint, type Started } from './processes.js';
+import { freePorts, start, waitForEndpoint, type Started } from './processes.js';
 
 export interface Upstream {
   /** Key used to look up its ports. */
@@ -41,16 +41,32 @@ ${unbuffered}            fastcgi_pass ${name};
 `;
 }
 
-/** Starts nginx for `upstreams`; resolves when every port accepts connections. */
+/**
+ * Starts nginx for `upstreams`; resolves when every port accepts connections. A port picked free
+ * can be taken by another process before nginx binds it, so a start that fails is tried again on
+ * new ports (twice).
+ */
 export async function startNginx(dir: string, upstreams: readonly Upstream[]): Promise<Nginx> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startNginxOnce(dir, upstreams);
+    } catch (error) {
+      if (attempt === 3) throw error;
+      console.error(`nginx did not start (attempt ${attempt}), trying new ports: ${(error as Error).message}`);
+    }
+  }
+}
+
+async function startNginxOnce(dir: string, upstreams: readonly Upstream[]): Promise<Nginx> {
   fs.mkdirSync(path.join(dir, 'tmp'), { recursive: true });
   const ports = new Map<string, number>();
   let blocks = '';
+  const free = await freePorts(upstreams.length * 2);
   let index = 0;
   for (const upstream of upstreams) {
     for (const keepAlive of [true, false]) {
-      const name = `u${index++}`;
-      const port = await freePort();
+      const name = `u${index}`;
+      const port = free[index++]!;
       ports.set(`${upstream.key}|${keepAlive}`, port);
       blocks += `    upstream ${name} {
         server unix:${upstream.socket};
@@ -93,7 +109,20 @@ ${blocks}}
   fs.writeFileSync(file, config);
   const process = start('nginx', 'nginx', ['-p', dir, '-c', file], { logFile: path.join(dir, 'nginx.log') });
   const first = ports.values().next().value;
-  if (first !== undefined) await waitForEndpoint({ port: first }, process);
+  if (first !== undefined) {
+    try {
+      await waitForEndpoint({ port: first }, process);
+    } catch (error) {
+      await process.stop();
+      // nginx says why in its error log; without it a failed run is a guess.
+      const log = ['error.log', 'nginx.log']
+        .map((name) => path.join(dir, name))
+        .filter((file) => fs.existsSync(file))
+        .map((file) => fs.readFileSync(file, 'utf8').trim())
+        .join('\n');
+      throw new Error(`${(error as Error).message}: ${log.split('\n').slice(-5).join(' | ')}`);
+    }
+  }
   return {
     process,
     port(key, keepAlive) {

@@ -146,15 +146,27 @@ export async function waitForEndpoint(endpoint: Endpoint, started: Started | und
   throw new Error(`${started?.name ?? 'server'} did not listen on ${JSON.stringify(endpoint)} within ${timeoutMs} ms`);
 }
 
-/** A free loopback TCP port. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+/**
+ * `count` distinct free loopback TCP ports. The listeners stay open until all are picked: closing
+ * each one first lets the kernel hand the same port out again, and nginx then refuses the
+ * duplicate `listen`.
+ */
+export async function freePorts(count: number): Promise<number[]> {
+  const servers: net.Server[] = [];
+  try {
+    for (let i = 0; i < count; i++) {
+      const server = net.createServer();
+      servers.push(server);
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(0, '127.0.0.1', resolve);
+      });
+    }
+    return servers.map((server) => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      return typeof address === 'object' && address ? address.port : 0;
     });
-  });
+  } finally {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+  }
 }
