@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { encodePairs, decodePairs, type Pair } from '../protocol/index.js';
-import { BadRequestError, alreadyNormal, paramLookup, requestHeaders, requestUrl } from './cgi-request.js';
+import { BadRequestError, alreadyNormal, paramLookup, requestHeaderPairs, requestHeaders, requestUrl } from './cgi-request.js';
 
 function params(pairs: Pair[]) {
   return decodePairs(encodePairs(pairs));
@@ -330,5 +330,78 @@ describe('requestHeaders', () => {
   it('keeps non-ASCII header bytes as ISO-8859-1, as HTTP does', () => {
     const headers = requestHeaders(params([['HTTP_X_NAME', new Uint8Array([0x63, 0xe9])]]));
     expect(headers.get('x-name')).toBe('c\u00e9');
+  });
+});
+
+describe('requestHeaderPairs', () => {
+  /**
+   * The oracle: each param appended to the platform's own Headers, a value it rejects dropped, a
+   * repeated cookie joined with "; " through its get and set.
+   */
+  function platformHeaders(pairs: Array<[string, Uint8Array]>): Headers {
+    const headers = new Headers();
+    for (const [name, bytes] of pairs) {
+      const header =
+        name === 'CONTENT_TYPE' || name === 'CONTENT_LENGTH'
+          ? name.toLowerCase().replace('_', '-')
+          : name.startsWith('HTTP_') && name !== 'HTTP_CONTENT_TYPE' && name !== 'HTTP_CONTENT_LENGTH'
+            ? name.slice(5).toLowerCase().replaceAll('_', '-')
+            : undefined;
+      if (header === undefined || (bytes.length === 0 && header.startsWith('content-'))) continue;
+      const text = String.fromCharCode(...bytes);
+      if (header === 'content-length' && !/^\d+$/.test(text)) continue;
+      try {
+        if (header === 'cookie' && headers.has('cookie')) headers.set('cookie', `${headers.get('cookie')}; ${text}`);
+        else headers.append(header, text);
+      } catch {
+        // Rejected by the platform: dropped.
+      }
+    }
+    return headers;
+  }
+
+  const names = [
+    'HTTP_ACCEPT',
+    'HTTP_COOKIE',
+    'HTTP_X_A',
+    'HTTP_X A',
+    'HTTP_',
+    'HTTP_X(Y)',
+    'CONTENT_TYPE',
+    'CONTENT_LENGTH',
+    'HTTP_CONTENT_TYPE',
+    'SERVER_NAME',
+  ];
+  const value = fc.array(fc.constantFrom(0x20, 0x09, 0x0d, 0x0a, 0x00, 0x61, 0x3b, 0x2c, 0xe9, 0x31), { maxLength: 8 }).map((bytes) => new Uint8Array(bytes));
+  const paramLists = fc.array(fc.tuple(fc.constantFrom(...names), value), { maxLength: 12 });
+
+  it("gives the headers the platform's Headers makes of the same params, on generated params", () => {
+    fc.assert(
+      fc.property(paramLists, (pairs) => {
+        const expected = [...platformHeaders(pairs)];
+        const decoded = params(pairs);
+        expect([...new Headers(requestHeaderPairs(decoded))]).toEqual(expected);
+        expect([...requestHeaders(decoded)]).toEqual(expected);
+        expect([...new Request('http://localhost/', { headers: requestHeaderPairs(decoded) }).headers]).toEqual(expected);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('joins repeated cookies into one pair and keeps other repeats apart', () => {
+    const pairs = requestHeaderPairs(
+      params([
+        ['HTTP_COOKIE', 'x=1 '],
+        ['HTTP_ACCEPT', 'a'],
+        ['HTTP_COOKIE', ' y=2'],
+        ['HTTP_ACCEPT', 'b'],
+      ]),
+    );
+    // The second cookie's leading blank stays inside the joined value, as with the platform's get and set.
+    expect(pairs).toEqual([
+      ['cookie', 'x=1;  y=2'],
+      ['accept', 'a'],
+      ['accept', 'b'],
+    ]);
   });
 });

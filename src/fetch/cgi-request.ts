@@ -1,3 +1,4 @@
+import { isToken } from '../http/is-token.js';
 import { ParamList, latin1, type DecodedPair } from '../protocol/index.js';
 
 /** The request cannot be mapped to a valid `Request` (bad Host, bad method): answered with 400. */
@@ -217,6 +218,8 @@ function headerName(param: string): string | null {
   } else if (param === 'CONTENT_TYPE') header = 'content-type';
   else if (param === 'CONTENT_LENGTH') header = 'content-length';
   else header = null;
+  // A name `Headers` would reject is dropped as its value would be.
+  if (header !== null && !isToken(header)) header = null;
   if (headerNames.size < HEADER_NAME_CACHE_SIZE) headerNames.set(param, header);
   return header;
 }
@@ -224,12 +227,34 @@ function headerName(param: string): string | null {
 /** Only HTTP_* and CONTENT_* params carry headers: others are skipped before their name is read. */
 const mayCarryHeader = (firstByte: number) => firstByte === 0x48 || firstByte === 0x43;
 
+const isHttpBlank = (code: number) => code === 0x20 || code === 0x09 || code === 0x0a || code === 0x0d;
+
 /**
- * Request headers from HTTP_* params plus CONTENT_TYPE and CONTENT_LENGTH. A name or value the
- * WHATWG `Headers` rejects is dropped (the rest of the request still works); repeats are joined.
+ * `text` as the Fetch standard normalizes a header value (leading and trailing blanks, CR and LF
+ * removed), or null where `Headers` rejects it (a NUL, CR or LF left inside).
  */
-export function requestHeaders(params: ParamList | Iterable<DecodedPair>): Headers {
-  const headers = new Headers();
+function headerValue(text: string): string | null {
+  let start = 0;
+  let end = text.length;
+  while (start < end && isHttpBlank(text.charCodeAt(start))) start++;
+  while (end > start && isHttpBlank(text.charCodeAt(end - 1))) end--;
+  for (let i = start; i < end; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0 || code === 0x0a || code === 0x0d) return null;
+  }
+  return start === 0 && end === text.length ? text : text.slice(start, end);
+}
+
+/**
+ * Request headers from HTTP_* params plus CONTENT_TYPE and CONTENT_LENGTH, as name-value pairs
+ * a `Headers` or a `Request` takes as they are: names lower-case, values normalized. A name or
+ * value `Headers` rejects is dropped (the rest of the request still works); repeated cookies are
+ * joined with "; ", other repeats stay separate pairs (`Headers` joins them with ", "). Pairs
+ * spare the platform's `Request` a `Headers` built first only to be copied.
+ */
+export function requestHeaderPairs(params: ParamList | Iterable<DecodedPair>): Array<[string, string]> {
+  const pairs: Array<[string, string]> = [];
+  let cookie: [string, string] | undefined;
   paramList(params).forEachPair((name, bytes, start, end) => {
     const header = headerName(name);
     if (header === null) return;
@@ -237,12 +262,19 @@ export function requestHeaders(params: ParamList | Iterable<DecodedPair>): Heade
     const text = latin1(bytes, start, end);
     // Caddy sends CONTENT_LENGTH=-1 for a chunked body: that is "unknown", not a length.
     if (header === 'content-length' && !/^\d+$/.test(text)) return;
-    try {
-      if (header === 'cookie' && headers.has('cookie')) headers.set('cookie', `${headers.get('cookie')}; ${text}`);
-      else headers.append(header, text);
-    } catch {
-      // Not a valid header: dropped, as documented.
-    }
+    // A repeated cookie is joined raw, as `headers.set(name, `${headers.get(name)}; ${text}`)` would.
+    const value = headerValue(cookie !== undefined && header === 'cookie' ? `${cookie[1]}; ${text}` : text);
+    if (value === null) return;
+    if (header !== 'cookie') pairs.push([header, value]);
+    else if (cookie === undefined) pairs.push((cookie = [header, value]));
+    else cookie[1] = value;
   }, mayCarryHeader);
+  return pairs;
+}
+
+/** {@link requestHeaderPairs} as a `Headers`. */
+export function requestHeaders(params: ParamList | Iterable<DecodedPair>): Headers {
+  const headers = new Headers();
+  for (const [name, value] of requestHeaderPairs(params)) headers.append(name, value);
   return headers;
 }

@@ -2,12 +2,11 @@ import { BodyIncompleteError, BodyTimeoutError, BodyTooLargeError } from '../eng
 import type { EngineRequest } from '../engine/engine-request.js';
 import { isToken } from '../http/is-token.js';
 import type { ErrorHandler, FetchHandler } from '../types.js';
-import { BadRequestError, paramText, requestHeaders, requestUrl, type ParamLookup } from './cgi-request.js';
+import { BadRequestError, paramText, requestHeaderPairs, requestHeaders, requestUrl, type ParamLookup } from './cgi-request.js';
 import { createContext } from './context.js';
 import { fastGlobalsInstalled, lightRequests } from './fast-globals.js';
 import { LightRequest, NativeRequest, type LightRequestSource } from './light-request.js';
 import { isLightResponse } from './light-response.js';
-import { exactPairs } from './platform-slots.js';
 import { asResponse } from './response-like.js';
 import { BodyStreamError, writePlainResponse, writeResponse } from './response-writer.js';
 
@@ -106,7 +105,7 @@ function toRequest(fcgi: EngineRequest, get: ParamLookup, maxBodySize: number, l
   try {
     const request = new NativeRequest(url, {
       method,
-      headers: exactPairs(source.headers()),
+      headers: requestHeaderPairs(fcgi.params),
       body: source.body(),
       duplex: 'half',
       signal: source.signal(),
