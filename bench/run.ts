@@ -307,7 +307,8 @@ async function main(): Promise<void> {
     ];
     if (compareDist) all.splice(1, 0, compareDist);
     const only = filter('BENCH_TARGETS');
-    const targets = only.length ? all.filter((t) => only.some((o) => t.name.includes(o))) : all;
+    // `=name` matches that name only: `fastcgi-fetch` alone would match every runtime's.
+    const targets = only.length ? all.filter((t) => only.some((o) => (o.startsWith('=') ? t.name === o.slice(1) : t.name.includes(o)))) : all;
     if (!memoryOnly) for (const target of targets) await target.prepare?.(work);
     const onlyScenarios = filter('BENCH_SCENARIOS');
     const scenarios = memoryOnly ? [] : onlyScenarios.length ? SCENARIOS.filter((s) => onlyScenarios.some((o) => s.name.includes(o))) : SCENARIOS;
