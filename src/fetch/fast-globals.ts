@@ -12,6 +12,10 @@ function isNode(): boolean {
   return typeof process !== 'undefined' && process.release?.name === 'node' && !('Bun' in globalThis) && !('Deno' in globalThis);
 }
 
+function isDeno(): boolean {
+  return 'Deno' in globalThis && !('Bun' in globalThis);
+}
+
 /**
  * Replaces the global `Response` (and nothing else) with the light one, on Node, Bun and Deno:
  * `new Response('text')` then costs no stream, where the platform's body is read through one
@@ -28,10 +32,10 @@ export function installFastGlobals(): boolean {
 }
 
 /**
- * Whether handlers get light requests: on Node where the platform's functions accept them
- * (undici 6: Node 20 and 22), else the platform's Request.
+ * Whether handlers get light requests: on Node and Deno where the platform's functions accept
+ * them (undici 6: Node 20 and 22; Deno's JavaScript Request), else the platform's Request.
  */
 export function lightRequests(): boolean {
-  return (light ??= isNode() && lightRequestsSupported());
+  return (light ??= (isNode() || isDeno()) && lightRequestsSupported());
 }
 let light: boolean | undefined;

@@ -3,13 +3,21 @@
  * builds the platform Request (with its body stream) only when something needs more. Most
  * routers read only those four.
  *
- * Only where the platform's internals can be reached (undici 6: Node 20 and 22): the light
+ * Only where the platform's internals can be reached (undici 6: Node 20 and 22; Deno): the light
  * request answers the internal slots too, so every platform function handed one — `fetch`,
  * `new Request()`, `clone()` and the other prototype members, a `fetch` captured before
  * anything was installed — treats it as its own. Elsewhere handlers get the platform's Request.
  */
 import { NativeResponse } from './light-response.js';
-import { exactPairs, findRequestSlots, findResponseSlots, followHeaders, markUncloneable } from './platform-slots.js';
+import {
+  type DenoRequestSlots,
+  exactPairs,
+  findDenoRequestSlots,
+  findRequestSlots,
+  findResponseSlots,
+  followHeaders,
+  markUncloneable,
+} from './platform-slots.js';
 
 const NATIVE = Symbol.for('fastcgi-fetch.native-request');
 
@@ -18,6 +26,7 @@ export const NativeRequest: typeof Request = (globalThis.Request as unknown as R
 const STATE = Symbol.for('fastcgi-fetch.light-request@2');
 const slots = findRequestSlots(NativeRequest);
 const responseSlots = findResponseSlots(NativeResponse);
+const denoSlots = slots === undefined ? findDenoRequestSlots(NativeRequest, globalThis.Headers) : undefined;
 
 /** What a light request is made from; everything but `method` and `url` is built on demand. */
 export interface LightRequestSource {
@@ -63,6 +72,7 @@ function signalOf(state: LightState): AbortSignal {
 /** The platform Request behind a light one (built once): the holder of its body and state. */
 function realOf(state: LightState): Request {
   let real = state.real;
+  if (real === null && denoSlots !== undefined) real = state.real = denoRealOf(state, denoSlots);
   if (real === null) {
     const { source } = state;
     const handedOut = state.headers !== null;
@@ -76,6 +86,21 @@ function realOf(state: LightState): Request {
     else followHeaders((real as unknown as Record<symbol, object>)[slots!.state]!, state.headers!, responseSlots!, NativeResponse);
     state.real = real;
   }
+  return real;
+}
+
+/**
+ * On Deno the platform Request's inner request is given the light Headers' own list: a Deno
+ * Request and its Headers share one list, changed in place, which `clone()`, `new Request()` and
+ * `fetch()` copy from the inner request. No headers are passed to the constructor, so none are
+ * converted twice.
+ */
+function denoRealOf(state: LightState, deno: DenoRequestSlots): Request {
+  const { source } = state;
+  const headers = headersOf(state);
+  const real = new NativeRequest(source.url, { method: source.method, body: source.body(), duplex: 'half' } as RequestInit);
+  const inner = (real as unknown as Record<symbol, { headerList: unknown }>)[deno.request]!;
+  inner.headerList = (headers as unknown as Record<symbol, unknown>)[deno.headerList];
   return real;
 }
 
@@ -141,6 +166,23 @@ if (slots !== undefined && responseSlots !== undefined) {
   // Copies made by clone(), new Request() and fetch() follow the engine's abort through it.
   define(slots.signal, signalOf);
   define(slots.dispatcher, () => undefined);
+} else if (denoSlots !== undefined) {
+  // Deno's members check the brand, then read the rest through the prototype's getters, which
+  // read these. The inner request is the platform Request's (its body, URL list and modes); the
+  // getters for a URL and method cache write own properties, as on Deno's own instances.
+  const deno = denoSlots;
+  const define = (key: symbol, get: (state: LightState) => unknown) =>
+    Object.defineProperty(LightRequest.prototype, key, {
+      get(this: Light) {
+        const state = this[STATE];
+        return state === undefined ? undefined : get(state);
+      },
+      configurable: true,
+    });
+  define(deno.request, (state) => (realOf(state) as unknown as Record<symbol, unknown>)[deno.request]);
+  define(deno.headersCache, headersOf);
+  define(deno.signalCache, signalOf);
+  Object.defineProperty(LightRequest.prototype, deno.brand, { value: deno.brand, configurable: true });
 }
 
 let supported: boolean | undefined;
@@ -155,7 +197,7 @@ export function lightRequestsSupported(): boolean {
 }
 
 function selfTest(): boolean {
-  if (slots === undefined || responseSlots === undefined) return false;
+  if ((slots === undefined || responseSlots === undefined) && denoSlots === undefined) return false;
   try {
     const controller = new AbortController();
     const light = new LightRequest({
@@ -168,6 +210,8 @@ function selfTest(): boolean {
     }) as unknown as Request;
     light.headers.set('x-later', '2');
     const clone = NativeRequest.prototype.clone.call(light);
+    // A change after the platform Request behind it was built must reach the copies too.
+    light.headers.set('x-after', '3');
     const copy = new NativeRequest(light);
     const method = nativeMember('method').get!.call(light) as string;
     controller.abort();
@@ -176,6 +220,8 @@ function selfTest(): boolean {
       method === 'POST' &&
       clone.headers.get('x-probe') === '1' &&
       copy.headers.get('x-later') === '2' &&
+      copy.headers.get('x-after') === '3' &&
+      copy.body !== null &&
       copy.signal.aborted &&
       clone.signal.aborted &&
       light instanceof NativeRequest

@@ -2,7 +2,7 @@ import { expect, it } from 'vitest';
 import { installFastGlobals, lightRequests } from './fast-globals.js';
 import { NativeRequest } from './light-request.js';
 import { LightResponse } from './light-response.js';
-import { findRequestSlots } from './platform-slots.js';
+import { findDenoRequestSlots, findRequestSlots } from './platform-slots.js';
 import { describePlatformOracle } from '../../test/support/suites/platform-oracle-suite.js';
 
 installFastGlobals();
@@ -11,10 +11,11 @@ it('runs this file with the light globals installed', () => {
   expect(Response).toBe(LightResponse);
 });
 
-it('hands handlers light requests wherever the platform keeps its internals in reachable slots (Node 20, 22)', () => {
+it('hands handlers light requests wherever the platform keeps its internals in reachable slots (Node 20, 22, Deno)', () => {
   // The self-test behind lightRequests() falls back to the platform's Request when a platform
-  // function does not take a light one as its own; on undici 6 it must pass.
-  expect(lightRequests()).toBe(findRequestSlots(NativeRequest) !== undefined);
+  // function does not take a light one as its own; on undici 6 and on Deno it must pass.
+  const reachable = findRequestSlots(NativeRequest) !== undefined || ('Deno' in globalThis && findDenoRequestSlots(NativeRequest, Headers) !== undefined);
+  expect(lightRequests()).toBe(reachable);
 });
 
 describePlatformOracle('light');

@@ -7,6 +7,12 @@
  * A light object that answers those symbols is therefore accepted by every platform function.
  * undici 7 (Node 24) keeps them in `#private` fields, which nothing outside the class can answer:
  * there the slots are undefined.
+ *
+ * Deno's Request (ext/fetch/23_request.js) is JavaScript that keeps its internals in
+ * symbol-keyed own properties under other names: the inner request (method, URL list, header
+ * list, body), a cache for the Headers and for the signal, and the WebIDL brand every member
+ * checks besides the prototype. Its members reach the rest (`headers`, `signal`, `body`, the
+ * MIME type) through getters on the prototype that read those, so answering the four is enough.
  */
 
 type Mark = (object: object) => void;
@@ -32,6 +38,16 @@ export interface ResponseSlots {
   readonly headers: symbol;
 }
 
+/** Deno's Request slots, and the one of its Headers that holds the header list. */
+export interface DenoRequestSlots {
+  readonly request: symbol;
+  readonly headersCache: symbol;
+  readonly signalCache: symbol;
+  readonly brand: symbol;
+  /** On a Headers: the list of [name, value] pairs its methods change in place. */
+  readonly headerList: symbol;
+}
+
 /** The own symbols of `object` named `names`, or undefined unless every one is there. */
 function symbolsNamed<K extends string>(object: object, names: readonly K[]): Record<K, symbol> | undefined {
   const found = {} as Record<K, symbol>;
@@ -55,6 +71,22 @@ function probe<T>(make: () => T): T | undefined {
 /** The slots of the platform `Request` given, or undefined where they cannot be reached. */
 export function findRequestSlots(NativeRequest: typeof Request): RequestSlots | undefined {
   return probe(() => symbolsNamed(new NativeRequest('http://localhost/'), ['state', 'headers', 'signal', 'dispatcher'] as const));
+}
+
+/**
+ * Deno's Request slots, or undefined elsewhere. Every name must be found, and the brand must be
+ * the value it is kept under (how WebIDL brands are checked), so a Deno that changed them
+ * leaves handlers on its own Request.
+ */
+export function findDenoRequestSlots(NativeRequest: typeof Request, NativeHeaders: typeof Headers): DenoRequestSlots | undefined {
+  return probe(() => {
+    const found = symbolsNamed(new NativeRequest('http://localhost/'), ['request', 'headers cache', 'signalCache', '[[webidl.brand]]'] as const);
+    const list = symbolsNamed(new NativeHeaders(), ['header list'] as const);
+    if (found === undefined || list === undefined) return undefined;
+    const brand = found['[[webidl.brand]]'];
+    if ((new NativeRequest('http://localhost/') as unknown as Record<symbol, unknown>)[brand] !== brand) return undefined;
+    return { request: found.request, headersCache: found['headers cache'], signalCache: found.signalCache, brand, headerList: list['header list'] };
+  });
 }
 
 /** The slots of the platform `Response` given, or undefined where they cannot be reached. */

@@ -621,6 +621,22 @@ export function describeHandleRequest(mode: string): void {
       expect(wire.output().get(1)!.end).toBeDefined();
     });
 
+    it("aborts the signals of the request's clones and copies on ABORT_REQUEST, whether or not its own was read first", async () => {
+      const seen: Request[] = [];
+      const { wire } = setup((request) => {
+        const early = request.clone();
+        void request.signal;
+        seen.push(early, request.clone(), new Request(request), new Request(request, { headers: { 'x-copy': '1' } }), request);
+        return new Response(new ReadableStream({ pull() {} }));
+      });
+      wire.send(encodeBeginRequest(1, 1, true), encodeParams(1, GET), encodeStream(RecordType.STDIN, 1, new Uint8Array(0), true));
+      await vi.waitFor(() => expect(seen).toHaveLength(5));
+      expect(seen.map((request) => request.signal.aborted)).toEqual([false, false, false, false, false]);
+      wire.send(abortRecord(1));
+      expect(seen.map((request) => request.signal.aborted)).toEqual([true, true, true, true, true]);
+      expect(seen.map((request) => (request.signal.reason as Error).name)).toEqual(Array(5).fill('AbortError'));
+    });
+
     it('streams a large response only as fast as the transport drains', async () => {
       let pulled = 0;
       const chunk = new Uint8Array(64 * 1024);

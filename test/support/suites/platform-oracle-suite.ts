@@ -4,10 +4,13 @@
  * that shows it.
  */
 import fc from 'fast-check';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createTestClient } from '../../../src/testing.js';
-import { NativeRequest } from '../../../src/fetch/light-request.js';
+import { lightRequests } from '../../../src/fetch/fast-globals.js';
+import { LightRequest, NativeRequest } from '../../../src/fetch/light-request.js';
 import { LightResponse, NativeResponse, plainBody } from '../../../src/fetch/light-response.js';
 import { findResponseSlots } from '../../../src/fetch/platform-slots.js';
 
@@ -583,7 +586,8 @@ export function describePlatformOracle(mode: 'light' | 'platform'): void {
             duplex: 'half',
           } as RequestInit);
           const expected = await observeRequest(rebuilt);
-          return Response.json({ same: JSON.stringify(seen) === JSON.stringify(expected), seen, expected });
+          const light = request instanceof LightRequest;
+          return Response.json({ same: JSON.stringify(seen) === JSON.stringify(expected), seen, expected, light });
         },
         { overrideGlobalObjects: mode === 'light' },
       );
@@ -607,12 +611,118 @@ export function describePlatformOracle(mode: 'light' | 'platform'): void {
                 headers: headers.filter(([name]) => !/^-|-$/.test(name)),
                 body: hasBody ? payload : undefined,
               });
-              const answer = (await res.json()) as { same: boolean; seen: unknown; expected: unknown };
+              const answer = (await res.json()) as { same: boolean; seen: unknown; expected: unknown; light: boolean };
+              // The comparison is of the light request wherever the platform takes one.
+              expect(answer.light).toBe(mode === 'light' && lightRequests());
               expect(answer.seen, `${method} ${path}`).toEqual(answer.expected);
               expect(answer.same).toBe(true);
             },
           ),
           { numRuns: 60 },
+        );
+      } finally {
+        await client.close();
+      }
+    });
+
+    it("lets new Request(request, init) and fetch(request) take a handler's Request as they take the platform's", async () => {
+      // A loopback server that answers what fetch() sent it.
+      const echo = createServer((incoming, outgoing) => {
+        const chunks: Buffer[] = [];
+        incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+        incoming.on('end', () => {
+          const headers = Object.entries(incoming.headers).filter(
+            ([name]) => !['host', 'connection', 'user-agent', 'accept-encoding', 'accept-language', 'accept', 'sec-fetch-mode'].includes(name),
+          );
+          outgoing.end(JSON.stringify({ method: incoming.method, url: incoming.url, headers: headers.sort(), body: Buffer.concat(chunks).toString('latin1') }));
+        });
+      });
+      await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
+      const origin = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
+      let current: { method: string; payload: Uint8Array | undefined } | undefined;
+      const observe = async (request: Request) => {
+        const withInit = new Request(request, { method: 'PUT', headers: { 'x-init': '1' }, body: 'init body' });
+        const init = [withInit.method, withInit.url, [...withInit.headers], await withInit.text(), withInit.signal.aborted, request.bodyUsed];
+        const sent = await attemptAsync(async () => (await fetch(request)).text());
+        return { init, sent, bodyUsed: request.bodyUsed, again: attempt(() => new Request(request).method) };
+      };
+      const client = createTestClient(
+        async (request) => {
+          const rebuilt = new NativeRequest(request.url, {
+            method: current!.method,
+            headers: [...request.headers],
+            body: current!.payload === undefined ? null : new Blob([current!.payload as Uint8Array<ArrayBuffer>]).stream(),
+            duplex: 'half',
+          } as RequestInit);
+          const light = request instanceof LightRequest;
+          return Response.json({ seen: await observe(request), expected: await observe(rebuilt), light });
+        },
+        { overrideGlobalObjects: mode === 'light' },
+      );
+      try {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'patch'),
+            fc.array(fc.tuple(fc.constantFrom('x-a', 'x-b', 'content-type'), fc.string({ unit: fc.constantFrom('v', ' ', '1', ','), maxLength: 4 })), {
+              maxLength: 3,
+            }),
+            bytes,
+            async (method, headers, payload) => {
+              // Sent with a length, so an empty one is no body, as the engine hands it over.
+              const hasBody = !['GET', 'HEAD'].includes(method.toUpperCase());
+              current = { method, payload: hasBody && payload.length > 0 ? payload : undefined };
+              const res = await client.fetch(`${origin}/echo?m=${method}`, { method, headers, body: hasBody ? payload : undefined });
+              const answer = (await res.json()) as { seen: unknown; expected: unknown; light: boolean };
+              expect(answer.light).toBe(mode === 'light' && lightRequests());
+              expect(answer.seen, method).toEqual(answer.expected);
+            },
+          ),
+          { numRuns: 25 },
+        );
+      } finally {
+        await client.close();
+        echo.close();
+      }
+    });
+
+    it("reads a handler's form and JSON bodies as the platform reads them", async () => {
+      let sentBody = '';
+      const client = createTestClient(
+        async (request) => {
+          const rebuilt = new NativeRequest(request.url, {
+            method: request.method,
+            headers: [...request.headers],
+            body: sentBody === '' ? null : new Blob([sentBody]).stream(),
+            duplex: 'half',
+          } as RequestInit);
+          const read = async (r: Request) =>
+            r.headers.get('content-type')?.startsWith('application/json') ? attemptAsync(() => r.json()) : attemptAsync(async () => [...(await r.formData())]);
+          const light = request instanceof LightRequest;
+          return Response.json({ seen: [await read(request), request.bodyUsed], expected: [await read(rebuilt), rebuilt.bodyUsed], light });
+        },
+        { overrideGlobalObjects: mode === 'light' },
+      );
+      try {
+        await fc.assert(
+          fc.asyncProperty(
+            fc.constantFrom('application/x-www-form-urlencoded', 'application/json', 'text/plain'),
+            fc.dictionary(
+              fc.string({ unit: fc.constantFrom('a', 'b', ' ', '&', '='), minLength: 1, maxLength: 3 }),
+              fc.string({ unit: fc.constantFrom('1', '%', '+', '\u00e9'), maxLength: 3 }),
+              { maxKeys: 3 },
+            ),
+            fc.boolean(),
+            async (type, fields, broken) => {
+              const text = type === 'application/json' ? JSON.stringify(fields) : new URLSearchParams(fields).toString();
+              const body = broken ? `${text}}` : text;
+              sentBody = body;
+              const res = await client.fetch('/form', { method: 'POST', headers: { 'content-type': type }, body });
+              const answer = (await res.json()) as { seen: unknown; expected: unknown; light: boolean };
+              expect(answer.light).toBe(mode === 'light' && lightRequests());
+              expect(answer.seen, `${type} ${body}`).toEqual(answer.expected);
+            },
+          ),
+          { numRuns: 40 },
         );
       } finally {
         await client.close();
