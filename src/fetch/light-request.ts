@@ -152,36 +152,31 @@ for (const name of Object.getOwnPropertyNames(NativeRequest.prototype)) {
 }
 Object.setPrototypeOf(LightRequest.prototype, NativeRequest.prototype);
 
+/** Answers the platform's internal slot `key` from a light request's state. */
+function defineSlot(key: symbol, get: (state: LightState) => unknown): void {
+  Object.defineProperty(LightRequest.prototype, key, {
+    get(this: Light) {
+      const state = this[STATE];
+      return state === undefined ? undefined : get(state);
+    },
+    configurable: true,
+  });
+}
+
 if (slots !== undefined && responseSlots !== undefined) {
-  const define = (key: symbol, get: (state: LightState) => unknown) =>
-    Object.defineProperty(LightRequest.prototype, key, {
-      get(this: Light) {
-        const state = this[STATE];
-        return state === undefined ? undefined : get(state);
-      },
-      configurable: true,
-    });
-  define(slots.state, (state) => (realOf(state) as unknown as Record<symbol, unknown>)[slots.state]);
-  define(slots.headers, headersOf);
+  defineSlot(slots.state, (state) => (realOf(state) as unknown as Record<symbol, unknown>)[slots.state]);
+  defineSlot(slots.headers, headersOf);
   // Copies made by clone(), new Request() and fetch() follow the engine's abort through it.
-  define(slots.signal, signalOf);
-  define(slots.dispatcher, () => undefined);
+  defineSlot(slots.signal, signalOf);
+  defineSlot(slots.dispatcher, () => undefined);
 } else if (denoSlots !== undefined) {
   // Deno's members check the brand, then read the rest through the prototype's getters, which
   // read these. The inner request is the platform Request's (its body, URL list and modes); the
   // getters for a URL and method cache write own properties, as on Deno's own instances.
   const deno = denoSlots;
-  const define = (key: symbol, get: (state: LightState) => unknown) =>
-    Object.defineProperty(LightRequest.prototype, key, {
-      get(this: Light) {
-        const state = this[STATE];
-        return state === undefined ? undefined : get(state);
-      },
-      configurable: true,
-    });
-  define(deno.request, (state) => (realOf(state) as unknown as Record<symbol, unknown>)[deno.request]);
-  define(deno.headersCache, headersOf);
-  define(deno.signalCache, signalOf);
+  defineSlot(deno.request, (state) => (realOf(state) as unknown as Record<symbol, unknown>)[deno.request]);
+  defineSlot(deno.headersCache, headersOf);
+  defineSlot(deno.signalCache, signalOf);
   Object.defineProperty(LightRequest.prototype, deno.brand, { value: deno.brand, configurable: true });
 }
 

@@ -1,8 +1,9 @@
 /**
  * The platform oracle (test/support/suites/platform-oracle-suite.ts, both global modes) run on
  * Bun or Deno against that runtime's own `Response` (and on Deno, where handlers get the light
- * Request, its `Request`): the light classes are used there too, so they must behave as theirs. Bun's test runner takes the suite's vitest imports as its own;
- * Deno runs vitest itself. Both run the sources, as the Node run does.
+ * Request, its `Request`): the light classes are used there too, so they must behave as theirs.
+ * Bun's test runner takes the suite's vitest imports as its own; Deno runs vitest itself. Both
+ * run the sources, as the Node run does.
  */
 import { spawnSync } from 'node:child_process';
 import { ensureInstalled, ROOT, runtimeEnv, type Runtime } from './runtimes.js';
