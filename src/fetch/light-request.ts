@@ -71,21 +71,24 @@ function signalOf(state: LightState): AbortSignal {
 
 /** The platform Request behind a light one (built once): the holder of its body and state. */
 function realOf(state: LightState): Request {
-  let real = state.real;
-  if (real === null && denoSlots !== undefined) real = state.real = denoRealOf(state, denoSlots);
-  if (real === null) {
-    const { source } = state;
-    const handedOut = state.headers !== null;
-    real = new NativeRequest(source.url, {
-      method: source.method,
-      headers: exactPairs(headersOf(state)),
-      body: source.body(),
-      duplex: 'half',
-    } as RequestInit);
-    if (!handedOut) state.headers = real.headers;
-    else followHeaders((real as unknown as Record<symbol, object>)[slots!.state]!, state.headers!, responseSlots!, NativeResponse);
-    state.real = real;
-  }
+  return (state.real ??= denoSlots !== undefined ? denoRealOf(state, denoSlots) : undiciRealOf(state));
+}
+
+/**
+ * On undici the platform Request gets the headers as pairs; a Headers already handed out is
+ * then followed by the platform request's state, so later changes reach its copies.
+ */
+function undiciRealOf(state: LightState): Request {
+  const { source } = state;
+  const handedOut = state.headers !== null;
+  const real = new NativeRequest(source.url, {
+    method: source.method,
+    headers: exactPairs(headersOf(state)),
+    body: source.body(),
+    duplex: 'half',
+  } as RequestInit);
+  if (!handedOut) state.headers = real.headers;
+  else followHeaders((real as unknown as Record<symbol, object>)[slots!.state]!, state.headers!, responseSlots!, NativeResponse);
   return real;
 }
 

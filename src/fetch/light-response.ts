@@ -318,9 +318,9 @@ const LightResponse = class Response {
     const realCopy = real.clone();
     const copy = new LightState(state.status, state.statusText, null, null, null);
     copy.real = realCopy;
-    if (state.headers === null || state.headers === real.headers) copy.headers = state.headers === null ? null : realCopy.headers;
-    else {
-      copy.headers = cloneHeaders(state.headers!);
+    if (state.headers === real.headers) copy.headers = realCopy.headers;
+    else if (state.headers !== null) {
+      copy.headers = cloneHeaders(state.headers);
       copy.shared = true;
       if (slots !== undefined) followHeaders((realCopy as unknown as Record<symbol, object>)[slots.state]!, copy.headers, slots, NativeResponse);
     }
