@@ -32,10 +32,11 @@ export function installFastGlobals(): boolean {
 }
 
 /**
- * Whether handlers get light requests: on Node and Deno where the platform's functions accept
- * them (undici 6: Node 20 and 22; Deno's JavaScript Request), else the platform's Request.
+ * Whether handlers get light requests: where the platform's functions accept them (undici 6:
+ * Node 20 and 22; Deno's JavaScript Request; Bun, through their members), else the platform's
+ * Request.
  */
 export function lightRequests(): boolean {
-  return (light ??= (isNode() || isDeno()) && lightRequestsSupported());
+  return (light ??= (isNode() || isDeno() || 'Bun' in globalThis) && lightRequestsSupported());
 }
 let light: boolean | undefined;

@@ -3,10 +3,13 @@
  * builds the platform Request (with its body stream) only when something needs more. Most
  * routers read only those four.
  *
- * Only where the platform's internals can be reached (undici 6: Node 20 and 22; Deno): the light
+ * Where the platform's internals can be reached (undici 6: Node 20 and 22; Deno), the light
  * request answers the internal slots too, so every platform function handed one — `fetch`,
  * `new Request()`, `clone()` and the other prototype members, a `fetch` captured before
- * anything was installed — treats it as its own. Elsewhere handlers get the platform's Request.
+ * anything was installed — treats it as its own. Bun's Request is native, with no slots to
+ * answer, but its `fetch` and `new Request()` read a request that is not its own through the
+ * public members: there every member of the light request is its own, answered by the platform
+ * Request behind it. Elsewhere (undici 7: Node 24) handlers get the platform's Request.
  */
 import { NativeResponse } from './light-response.js';
 import {
@@ -27,6 +30,12 @@ const STATE = Symbol.for('fastcgi-fetch.light-request@2');
 const slots = findRequestSlots(NativeRequest);
 const responseSlots = findResponseSlots(NativeResponse);
 const denoSlots = slots === undefined ? findDenoRequestSlots(NativeRequest, globalThis.Headers) : undefined;
+/**
+ * Bun: the platform's functions take a light request through its public members, which must
+ * then all be the light request's own. Only on Bun, where `fetch` is known to read them too
+ * (the self-test below cannot call `fetch`).
+ */
+const byMembers = slots === undefined && denoSlots === undefined && 'Bun' in globalThis;
 
 /** What a light request is made from; everything but `method` and `url` is built on demand. */
 export interface LightRequestSource {
@@ -71,7 +80,39 @@ function signalOf(state: LightState): AbortSignal {
 
 /** The platform Request behind a light one (built once): the holder of its body and state. */
 function realOf(state: LightState): Request {
-  return (state.real ??= denoSlots !== undefined ? denoRealOf(state, denoSlots) : undiciRealOf(state));
+  return (state.real ??= denoSlots !== undefined ? denoRealOf(state, denoSlots) : byMembers ? memberRealOf(state) : undiciRealOf(state));
+}
+
+/**
+ * On Bun the platform Request gets the headers as pairs and the engine's signal. Its Headers is
+ * the request's from then on, unless one was handed out before: see {@link syncedRealOf}.
+ */
+function memberRealOf(state: LightState): Request {
+  const { source } = state;
+  const real = new NativeRequest(source.url, {
+    method: source.method,
+    headers: state.headers === null ? source.headers() : exactPairs(state.headers),
+    body: source.body(),
+    duplex: 'half',
+    signal: source.signal(),
+  } as RequestInit);
+  if (state.headers === null) state.headers = real.headers;
+  return real;
+}
+
+/**
+ * The platform Request behind a light one on Bun, its header list made equal to the light
+ * request's Headers first when that is another object (handed out before the platform Request
+ * was built): its `clone()` copies them and its body readers take the content type from them.
+ */
+function syncedRealOf(state: LightState): Request {
+  const real = realOf(state);
+  const headers = state.headers!;
+  if (headers !== real.headers) {
+    for (const name of [...real.headers.keys()]) real.headers.delete(name);
+    for (const [name, value] of exactPairs(headers)) real.headers.append(name, value);
+  }
+  return real;
 }
 
 /**
@@ -151,9 +192,38 @@ for (const name of Object.getOwnPropertyNames(NativeRequest.prototype)) {
       },
     };
     Object.defineProperty(LightRequest.prototype, name, { ...descriptor, get: Object.getOwnPropertyDescriptor(named, name)!.get });
-  } else Object.defineProperty(LightRequest.prototype, name, descriptor);
+  } else Object.defineProperty(LightRequest.prototype, name, byMembers ? answeredByReal(name, descriptor) : descriptor);
 }
 Object.setPrototypeOf(LightRequest.prototype, NativeRequest.prototype);
+
+/**
+ * The platform member `name` as the light request's own (Bun): it runs on the platform Request
+ * behind the light one, and on a platform Request as it is.
+ */
+function answeredByReal(name: string, descriptor: PropertyDescriptor): PropertyDescriptor {
+  const target = (self: Light): unknown => {
+    const state = self?.[STATE];
+    return state === undefined ? self : syncedRealOf(state);
+  };
+  if (descriptor.get !== undefined) {
+    const get = descriptor.get;
+    const named = {
+      get [name](): unknown {
+        return get.call(target(this as Light));
+      },
+    };
+    return { ...descriptor, get: Object.getOwnPropertyDescriptor(named, name)!.get };
+  }
+  const method = descriptor.value as (...args: unknown[]) => unknown;
+  const named = {
+    [name](this: Light, ...args: unknown[]): unknown {
+      return method.apply(target(this), args);
+    },
+  };
+  const value = named[name]!;
+  Object.defineProperty(value, 'length', { value: method.length });
+  return { ...descriptor, value };
+}
 
 /** Answers the platform's internal slot `key` from a light request's state. */
 function defineSlot(key: symbol, get: (state: LightState) => unknown): void {
@@ -195,7 +265,7 @@ export function lightRequestsSupported(): boolean {
 }
 
 function selfTest(): boolean {
-  if ((slots === undefined || responseSlots === undefined) && denoSlots === undefined) return false;
+  if ((slots === undefined || responseSlots === undefined) && denoSlots === undefined && !byMembers) return false;
   try {
     const controller = new AbortController();
     const light = new LightRequest({
@@ -207,11 +277,12 @@ function selfTest(): boolean {
       retain: () => {},
     }) as unknown as Request;
     light.headers.set('x-later', '2');
-    const clone = NativeRequest.prototype.clone.call(light);
+    // On Bun the platform's members take only its own requests; the light request's are its own.
+    const clone = byMembers ? light.clone() : NativeRequest.prototype.clone.call(light);
     // A change after the platform Request behind it was built must reach the copies too.
     light.headers.set('x-after', '3');
     const copy = new NativeRequest(light);
-    const method = nativeMember('method').get!.call(light) as string;
+    const method = byMembers ? light.method : (nativeMember('method').get!.call(light) as string);
     controller.abort();
     return (
       copy.url === light.url &&

@@ -640,6 +640,7 @@ export function describePlatformOracle(mode: 'light' | 'platform'): void {
       await new Promise<void>((resolve) => echo.listen(0, '127.0.0.1', resolve));
       const origin = `http://127.0.0.1:${(echo.address() as AddressInfo).port}`;
       let current: { method: string; payload: Uint8Array | undefined } | undefined;
+      type Observed = Awaited<ReturnType<typeof observe>>;
       const observe = async (request: Request) => {
         const withInit = new Request(request, { method: 'PUT', headers: { 'x-init': '1' }, body: 'init body' });
         const init = [withInit.method, withInit.url, [...withInit.headers], await withInit.text(), withInit.signal.aborted, request.bodyUsed];
@@ -672,8 +673,15 @@ export function describePlatformOracle(mode: 'light' | 'platform'): void {
               const hasBody = !['GET', 'HEAD'].includes(method.toUpperCase());
               current = { method, payload: hasBody && payload.length > 0 ? payload : undefined };
               const res = await client.fetch(`${origin}/echo?m=${method}`, { method, headers, body: hasBody ? payload : undefined });
-              const answer = (await res.json()) as { seen: unknown; expected: unknown; light: boolean };
+              const answer = (await res.json()) as { seen: Observed; expected: Observed; light: boolean };
               expect(answer.light).toBe(mode === 'light' && lightRequests());
+              if (answer.light && 'Bun' in globalThis && answer.seen.bodyUsed && typeof answer.expected.again === 'string') {
+                // Copying a request whose body was read: Bun's own Request copies it, against the
+                // fetch standard; Bun's copy of a light request reads the used body stream, and
+                // throws as the standard (and Node, and Deno) do. docs/runtimes.md lists it.
+                expect(answer.seen.again).toEqual({ threw: 'TypeError' });
+                answer.seen.again = answer.expected.again;
+              }
               expect(answer.seen, method).toEqual(answer.expected);
             },
           ),
@@ -682,6 +690,44 @@ export function describePlatformOracle(mode: 'light' | 'platform'): void {
       } finally {
         await client.close();
         echo.close();
+      }
+    });
+
+    it("keeps header changes made after the body was opened in the request's copies and body reads", async () => {
+      const client = createTestClient(
+        async (request) => {
+          const rebuilt = new NativeRequest(request.url, {
+            method: request.method,
+            headers: [...request.headers],
+            body: new Blob([await request.clone().arrayBuffer()]).stream(),
+            duplex: 'half',
+          } as RequestInit);
+          const observe = async (r: Request) => {
+            const headers = r.headers;
+            // Opening the body builds the platform request behind a light one.
+            const opened = r.body !== null;
+            headers.set('x-late', '1');
+            headers.set('content-type', 'application/x-www-form-urlencoded');
+            const clone = r.clone();
+            const copy = new Request(clone);
+            return { opened, clone: [...clone.headers], copy: [...copy.headers], form: [...(await r.formData())], copyForm: [...(await copy.formData())] };
+          };
+          const light = request instanceof LightRequest;
+          return Response.json({ seen: await observe(request), expected: await observe(rebuilt), light });
+        },
+        { overrideGlobalObjects: mode === 'light' },
+      );
+      try {
+        const res = await client.fetch('/late', { method: 'POST', headers: { 'content-type': 'text/plain', 'x-a': 'b' }, body: 'a=1&b=%C3%A9' });
+        const answer = (await res.json()) as { seen: unknown; expected: { form: unknown }; light: boolean };
+        expect(answer.light).toBe(mode === 'light' && lightRequests());
+        expect(answer.expected.form).toEqual([
+          ['a', '1'],
+          ['b', '\u00e9'],
+        ]);
+        expect(answer.seen).toEqual(answer.expected);
+      } finally {
+        await client.close();
       }
     });
 
