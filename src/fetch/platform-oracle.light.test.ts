@@ -15,7 +15,9 @@ it('hands handlers light requests wherever the platform takes them as its own (N
   // The self-test behind lightRequests() falls back to the platform's Request when a platform
   // function does not take a light one as its own; on undici 6, Deno and Bun it must pass.
   const reachable =
-    findRequestSlots(NativeRequest) !== undefined || ('Deno' in globalThis && findDenoRequestSlots(NativeRequest, Headers) !== undefined) || 'Bun' in globalThis;
+    findRequestSlots(NativeRequest) !== undefined ||
+    ('Deno' in globalThis && findDenoRequestSlots(NativeRequest, Headers) !== undefined) ||
+    'Bun' in globalThis;
   expect(lightRequests()).toBe(reachable);
 });
 
