@@ -330,14 +330,22 @@ async function main(): Promise<void> {
       const memory: string[] = [];
       // On every runtime: backpressure must hold over each one's sockets.
       const byRuntime = { node: fastcgiFetch, bun: fastcgiFetchBun, deno: fastcgiFetchDeno };
+      // The runtime's own server under the same slow download and upload: what the runtime's
+      // streams and garbage collector cost any server on it (BENCH_MEMORY_OWN=0 skips it).
+      const ownServer = { node: honoNode, bun: bunServe, deno: denoServe };
       const chosen = filter('BENCH_MEMORY_RUNTIMES');
       for (const [id, contender] of Object.entries(byRuntime).filter(([id]) => chosen.length === 0 || chosen.includes(id))) {
         log(`memory on ${id}`);
         await contender.prepare?.(work);
         memory.push(await measureStreaming(work, env('BENCH_STREAM_MIB', 1024), contender));
         memory.push(await measureMultiplexing(work, env('BENCH_MULTIPLEX', 10_000), contender));
+        if (process.env.BENCH_MEMORY_OWN !== '0') {
+          const own = ownServer[id as keyof typeof ownServer];
+          await own.prepare?.(work);
+          memory.push(await measureStreaming(work, env('BENCH_STREAM_MIB', 1024), own));
+        }
       }
-      sections.push(`### Memory (fastcgi-fetch on each runtime)\n\n${memory.join('\n')}`);
+      sections.push(`### Memory (fastcgi-fetch and the runtime's own server, on each runtime)\n\n${memory.join('\n')}`);
     }
     if (!memoryOnly) sections.push(`### In process (no sockets, one core)\n\n${await measureInProcess(Math.max(2, Math.min(SECONDS, 5)))}`);
     if (process.env.BENCH_PROFILE === '1') {
