@@ -21,7 +21,7 @@ export interface ApplicationOptions extends Partial<EngineLimits> {
   /**
    * Replace the global `Response` (only it) with a light one that builds the costly platform
    * object only when its body is needed (Node, Bun, Deno), and hand handlers light requests where
-   * the platform's functions accept them (Node 20, 22, Deno). Both behave as the platform's; platform
+   * the platform's functions accept them (Node 20, 22, Deno, Bun). Both behave as the platform's; platform
    * responses still pass `instanceof Response`. Set false to keep the globals untouched and give
    * handlers the platform's Request.
    * @default true
