@@ -703,8 +703,9 @@ export function describePlatformOracle(mode: 'light' | 'platform'): void {
             duplex: 'half',
           } as RequestInit);
           const observe = async (r: Request) => {
+            // For a light request, its headers were handed out (above) before the clone built the
+            // platform request behind it: changes made now must still reach that request.
             const headers = r.headers;
-            // Opening the body builds the platform request behind a light one.
             const opened = r.body !== null;
             headers.set('x-late', '1');
             headers.set('content-type', 'application/x-www-form-urlencoded');
