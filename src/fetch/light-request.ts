@@ -106,9 +106,11 @@ function memberRealOf(state: LightState): Request {
  * was built): its `clone()` copies them and its body readers take the content type from them.
  */
 function syncedRealOf(state: LightState): Request {
+  // A platform request built now took the headers as they are: nothing to bring level yet.
+  const built = state.real !== null;
   const real = realOf(state);
   const headers = state.headers!;
-  if (headers !== real.headers) {
+  if (built && headers !== real.headers) {
     for (const name of [...real.headers.keys()]) real.headers.delete(name);
     for (const [name, value] of exactPairs(headers)) real.headers.append(name, value);
   }
