@@ -67,6 +67,10 @@ class EngineRequestSource implements LightRequestSource {
     return requestHeaders(this.fcgi.params);
   }
 
+  headerPairs(): Array<[string, string]> {
+    return requestHeaderPairs(this.fcgi.params);
+  }
+
   body(): ReadableStream<Uint8Array> | null {
     return (this.#body ??= this.hasBody ? this.fcgi.stdin.open() : null);
   }
@@ -105,7 +109,7 @@ function toRequest(fcgi: EngineRequest, get: ParamLookup, maxBodySize: number, l
   try {
     const request = new NativeRequest(url, {
       method,
-      headers: requestHeaderPairs(fcgi.params),
+      headers: source.headerPairs(),
       body: source.body(),
       duplex: 'half',
       signal: source.signal(),

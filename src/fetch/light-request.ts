@@ -42,6 +42,8 @@ export interface LightRequestSource {
   readonly method: string;
   readonly url: string;
   headers(): Headers;
+  /** The same headers as pairs: for a platform Request built before `headers()` was needed. */
+  headerPairs(): Array<[string, string]>;
   /** The body stream (opened on first use), or null. */
   body(): ReadableStream<Uint8Array> | null;
   signal(): AbortSignal;
@@ -91,7 +93,7 @@ function memberRealOf(state: LightState): Request {
   const { source } = state;
   const real = new NativeRequest(source.url, {
     method: source.method,
-    headers: state.headers === null ? source.headers() : exactPairs(state.headers),
+    headers: state.headers === null ? source.headerPairs() : exactPairs(state.headers),
     body: source.body(),
     duplex: 'half',
     signal: source.signal(),
@@ -126,7 +128,7 @@ function undiciRealOf(state: LightState): Request {
   const handedOut = state.headers !== null;
   const real = new NativeRequest(source.url, {
     method: source.method,
-    headers: exactPairs(headersOf(state)),
+    headers: handedOut ? exactPairs(state.headers!) : source.headerPairs(),
     body: source.body(),
     duplex: 'half',
   } as RequestInit);
@@ -188,15 +190,20 @@ for (const name of Object.getOwnPropertyNames(NativeRequest.prototype)) {
   const get = fast[name];
   if (name === 'constructor') Object.defineProperty(LightRequest.prototype, name, { ...descriptor, value: NativeRequest });
   else if (get !== undefined) {
-    const named = {
-      get [name](): unknown {
-        return get.call(this as Light);
-      },
-    };
-    Object.defineProperty(LightRequest.prototype, name, { ...descriptor, get: Object.getOwnPropertyDescriptor(named, name)!.get });
+    Object.defineProperty(LightRequest.prototype, name, { ...descriptor, get: namedGetter(name, get) });
   } else Object.defineProperty(LightRequest.prototype, name, byMembers ? answeredByReal(name, descriptor) : descriptor);
 }
 Object.setPrototypeOf(LightRequest.prototype, NativeRequest.prototype);
+
+/** A getter that calls `get`, named `name` as the platform's getter is. */
+function namedGetter<T>(name: string, get: (this: T) => unknown): (this: T) => unknown {
+  const named = {
+    get [name](): unknown {
+      return get.call(this as T);
+    },
+  };
+  return Object.getOwnPropertyDescriptor(named, name)!.get!;
+}
 
 /**
  * The platform member `name` as the light request's own (Bun): it runs on the platform Request
@@ -209,12 +216,12 @@ function answeredByReal(name: string, descriptor: PropertyDescriptor): PropertyD
   };
   if (descriptor.get !== undefined) {
     const get = descriptor.get;
-    const named = {
-      get [name](): unknown {
+    return {
+      ...descriptor,
+      get: namedGetter(name, function (this: unknown) {
         return get.call(target(this as Light));
-      },
+      }),
     };
-    return { ...descriptor, get: Object.getOwnPropertyDescriptor(named, name)!.get };
   }
   const method = descriptor.value as (...args: unknown[]) => unknown;
   const named = {
@@ -274,6 +281,7 @@ function selfTest(): boolean {
       method: 'POST',
       url: 'http://localhost/probe',
       headers: () => new Headers({ 'x-probe': '1' }),
+      headerPairs: () => [['x-probe', '1']],
       body: () => new ReadableStream({ start: (c) => c.close() }),
       signal: () => controller.signal,
       retain: () => {},
