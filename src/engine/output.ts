@@ -5,7 +5,12 @@ const PACK_LIMIT = 16 * 1024;
 const END_REQUEST_LENGTH = HEADER_LENGTH + 8;
 const FINISH_LENGTH = HEADER_LENGTH + END_REQUEST_LENGTH;
 
-const SLAB_SIZE = 64 * 1024;
+/**
+ * Small, so that a slab is used up well before the next young-generation GC: one still in use
+ * at two of them is promoted, and a dead ArrayBuffer in the old generation keeps its memory
+ * until a full GC, which may not come for many megabytes.
+ */
+const SLAB_SIZE = 8 * 1024;
 let slab = new Uint8Array(SLAB_SIZE);
 let slabUsed = 0;
 
