@@ -1,6 +1,7 @@
 /**
  * CPU profile of fastcgi-fetch under the /hello load, on Node, Bun or Deno (BENCH_PROFILE_RUNTIME
- * when run alone; BENCH_PROFILE_KEEP_CONN=0 for a connection per request), summarised as the functions and files with the most self time. The raw
+ * when run alone; BENCH_PROFILE_KEEP_CONN=0 for a connection per request; BENCH_PROFILE_PATH for
+ * another path of the bench app, e.g. `/bytes?n=1048576`, and BENCH_PROFILE_CONNECTIONS), summarised as the functions and files with the most self time. The raw
  * profile is kept in the OS temp dir for Chrome DevTools / speedscope.
  */
 import fs from 'node:fs';
@@ -78,10 +79,17 @@ async function written(file: string, ms: number): Promise<boolean> {
 }
 
 /**
- * A CPU profile of fastcgi-fetch on `runtime` under the /hello load: Node's and Bun's
- * --cpu-prof, Deno's V8 profiler through node:inspector (bench/apps/cpu-profiled.ts).
+ * A CPU profile of fastcgi-fetch on `runtime` under the load of `urlPath` (/hello unless told):
+ * Node's and Bun's --cpu-prof, Deno's V8 profiler through node:inspector (bench/apps/cpu-profiled.ts).
  */
-export async function profileHello(work: string, seconds: number, runtime: ProfiledRuntime = 'node', keepConn = true): Promise<string> {
+export async function profileHello(
+  work: string,
+  seconds: number,
+  runtime: ProfiledRuntime = 'node',
+  keepConn = true,
+  urlPath = '/hello',
+  connections = 32,
+): Promise<string> {
   const dir = fs.mkdtempSync(path.join(work, 'profile-'));
   const profiles = path.join(dir, 'profiles');
   fs.mkdirSync(profiles, { recursive: true });
@@ -92,9 +100,9 @@ export async function profileHello(work: string, seconds: number, runtime: Profi
   const nginx = await startNginx(path.join(dir, 'nginx'), [{ key: 'app', protocol: 'fastcgi', socket: target.socket }]);
   let result: WrkResult;
   try {
-    const url = `http://127.0.0.1:${nginx.port('app', keepConn)}/hello`;
-    await wrk({ url, seconds: 2, connections: 32 });
-    result = await wrk({ url, seconds, connections: 32 });
+    const url = `http://127.0.0.1:${nginx.port('app', keepConn)}${urlPath}`;
+    await wrk({ url, seconds: 2, connections });
+    result = await wrk({ url, seconds, connections });
     if (runtime === 'deno') {
       process.kill(target.process.pid, 'SIGUSR2');
       await written(profileFile, 30_000);
@@ -106,10 +114,12 @@ export async function profileHello(work: string, seconds: number, runtime: Profi
   }
   const file = fs.readdirSync(profiles).find((name) => name.endsWith('.cpuprofile'));
   if (file === undefined) return 'no profile was written';
-  const kept = path.join(os.tmpdir(), `fastcgi-fetch-hello-${runtime}-${Date.now()}.cpuprofile`);
+  const name = urlPath.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '');
+  const kept = path.join(os.tmpdir(), `fastcgi-fetch-${name}-${runtime}-${Date.now()}.cpuprofile`);
   fs.copyFileSync(path.join(profiles, file), kept);
   const profile = JSON.parse(fs.readFileSync(kept, 'utf8')) as CpuProfile;
-  return `${fmt(result.requestsPerSecond)} req/s while profiling; profile kept at \`${kept}\`.\n\n${summarise(profile)}`;
+  const rate = urlPath === '/hello' ? '' : ` (${fmt(result.bytesPerSecond / 1024 ** 2, 1)} MiB/s)`;
+  return `${fmt(result.requestsPerSecond)} req/s${rate} while profiling; profile kept at \`${kept}\`.\n\n${summarise(profile)}`;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
@@ -118,7 +128,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   try {
     const runtime = (process.env.BENCH_PROFILE_RUNTIME ?? 'node') as ProfiledRuntime;
     const keepConn = process.env.BENCH_PROFILE_KEEP_CONN !== '0';
-    process.stdout.write(`${await profileHello(work, Number(process.env.BENCH_SECONDS ?? 10), runtime, keepConn)}\n`);
+    const urlPath = process.env.BENCH_PROFILE_PATH ?? '/hello';
+    const connections = Number(process.env.BENCH_PROFILE_CONNECTIONS ?? 32);
+    process.stdout.write(`${await profileHello(work, Number(process.env.BENCH_SECONDS ?? 10), runtime, keepConn, urlPath, connections)}\n`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
