@@ -82,7 +82,7 @@ async function written(file: string, ms: number): Promise<boolean> {
  * A CPU profile of fastcgi-fetch on `runtime` under the load of `urlPath` (/hello unless told):
  * Node's and Bun's --cpu-prof, Deno's V8 profiler through node:inspector (bench/apps/cpu-profiled.ts).
  */
-export async function profileHello(
+export async function profileLoad(
   work: string,
   seconds: number,
   runtime: ProfiledRuntime = 'node',
@@ -130,7 +130,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     const keepConn = process.env.BENCH_PROFILE_KEEP_CONN !== '0';
     const urlPath = process.env.BENCH_PROFILE_PATH ?? '/hello';
     const connections = Number(process.env.BENCH_PROFILE_CONNECTIONS ?? 32);
-    process.stdout.write(`${await profileHello(work, Number(process.env.BENCH_SECONDS ?? 10), runtime, keepConn, urlPath, connections)}\n`);
+    process.stdout.write(`${await profileLoad(work, Number(process.env.BENCH_SECONDS ?? 10), runtime, keepConn, urlPath, connections)}\n`);
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }

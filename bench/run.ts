@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { measureInProcess } from './in-process.js';
 import { measureMultiplexing, measureStreaming } from './memory.js';
-import { profileHello } from './profile.js';
+import { profileLoad } from './profile.js';
 import { startNginx } from './lib/nginx.js';
 import { stopAll } from './lib/processes.js';
 import { cpuSeconds, peakRss } from './lib/proc-stats.js';
@@ -354,7 +354,7 @@ async function main(): Promise<void> {
         ['bun', 'Bun'],
         ['deno', 'Deno'],
       ] as const) {
-        sections.push(`### Profile of /hello (${label})\n\n${await profileHello(work, SECONDS, runtime)}`);
+        sections.push(`### Profile of /hello (${label})\n\n${await profileLoad(work, SECONDS, runtime)}`);
       }
     }
 

@@ -1,32 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { RecordReader, RecordType } from '../protocol/index.js';
+import { decodeOutput } from '../../test/support/fastcgi-peer/responses.js';
+import { RecordType } from '../protocol/index.js';
 import { encodeOutput } from './output.js';
 
-interface Decoded {
-  stdout: number[];
-  ended: boolean;
-  appStatus: number | undefined;
-}
-
-function decode(chunks: readonly Uint8Array[], requestId: number): Decoded {
-  const decoded: Decoded = { stdout: [], ended: false, appStatus: undefined };
-  const reader = new RecordReader({
-    record(type, id, content) {
-      expect(id).toBe(requestId);
-      if (type === RecordType.END_REQUEST) decoded.appStatus = new DataView(content.buffer, content.byteOffset).getUint32(0);
-    },
-    streamData(type, id, data) {
-      expect([type, id]).toEqual([RecordType.STDOUT, requestId]);
-      decoded.stdout.push(...data);
-    },
-    streamEnd(type, id) {
-      expect([type, id]).toEqual([RecordType.STDOUT, requestId]);
-      decoded.ended = true;
-    },
-  });
-  for (const chunk of chunks) reader.push(chunk);
-  return decoded;
+/** What a web server reads of one request's output. */
+function decode(chunks: readonly Uint8Array[], requestId: number): { stdout: number[]; ended: boolean; appStatus: number | undefined } {
+  const answers = decodeOutput(chunks);
+  expect([...answers.keys()].every((id) => id === requestId)).toBe(true);
+  const answer = answers.get(requestId);
+  return { stdout: [...(answer?.stdout ?? [])], ended: answer?.stdoutClosed ?? false, appStatus: answer?.end?.appStatus };
 }
 
 describe('encodeOutput', () => {
